@@ -1,0 +1,84 @@
+# Authors: The skactive developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""Blocked squared Euclidean distance kernels in float32.
+
+Every kernel works on row blocks, so memory stays bounded by ``block_size`` floats
+whatever the pool size; no n x n matrix is ever allocated. Distances use the GEMM form
+``||a||^2 + ||b||^2 - 2 a.b``, clipped at 0 against rounding.
+"""
+
+import numpy as np
+
+# Floats in one distance block (16 MiB of float32): large enough for BLAS to run at
+# full speed, small enough to stay far from the feature matrix's own size.
+BLOCK_SIZE = 1 << 22
+
+
+def row_sq_norms(X):
+    """Squared L2 norm of each row of ``X``, in the dtype of ``X``."""
+    return np.einsum("ij,ij->i", X, X)
+
+
+def sq_dists(A, B, A_sq, B_sq):
+    """Squared distances between the rows of ``A`` and ``B``, shape (len(A), len(B)).
+
+    ``A_sq`` and ``B_sq`` are the rows' squared norms (see :func:`row_sq_norms`).
+    """
+    D = A @ B.T
+    D *= -2
+    D += A_sq[:, None]
+    D += B_sq[None, :]
+    np.maximum(D, 0, out=D)
+    return D
+
+
+def _row_step(n_cols, block_size):
+    return max(1, min(block_size // max(n_cols, 1), 1 << 16))
+
+
+def min_sq_dists(X, C, X_sq=None, C_sq=None, block_size=BLOCK_SIZE):
+    """For each row of ``X``, the squared distance to its nearest row of ``C``."""
+    X_sq = row_sq_norms(X) if X_sq is None else X_sq
+    C_sq = row_sq_norms(C) if C_sq is None else C_sq
+    out = np.full(X.shape[0], np.inf, dtype=X.dtype)
+    col_step = max(1, min(C.shape[0], block_size // 1024))
+    row_step = _row_step(col_step, block_size)
+    for c0 in range(0, C.shape[0], col_step):
+        Cb, Cb_sq = C[c0 : c0 + col_step], C_sq[c0 : c0 + col_step]
+        for r0 in range(0, X.shape[0], row_step):
+            r1 = r0 + row_step
+            D = sq_dists(X[r0:r1], Cb, X_sq[r0:r1], Cb_sq)
+            np.minimum(out[r0:r1], D.min(axis=1), out=out[r0:r1])
+    return out
+
+
+def mean_knn_sq_dist(X, n_neighbors, X_sq=None, block_size=BLOCK_SIZE):
+    """Mean squared distance from each row of ``X`` to its ``n_neighbors`` nearest
+    other rows (the row itself excluded by position, so duplicates count as 0).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    n_neighbors : int
+        At least 1 and below ``n_samples``.
+    X_sq : ndarray of shape (n_samples,), default=None
+        Squared row norms, computed when not given.
+    block_size : int, default=BLOCK_SIZE
+        Floats in one distance block; bounds the memory used.
+
+    Returns
+    -------
+    mean_sq_dist : ndarray of shape (n_samples,)
+    """
+    n = X.shape[0]
+    X_sq = row_sq_norms(X) if X_sq is None else X_sq
+    out = np.empty(n, dtype=X.dtype)
+    step = _row_step(n, block_size)
+    for r0 in range(0, n, step):
+        r1 = min(r0 + step, n)
+        D = sq_dists(X[r0:r1], X, X_sq[r0:r1], X_sq)
+        rows = np.arange(r1 - r0)
+        D[rows, rows + r0] = np.inf
+        nearest = np.partition(D, n_neighbors - 1, axis=1)[:, :n_neighbors]
+        out[r0:r1] = nearest.mean(axis=1, dtype=np.float64)
+    return out
