@@ -82,10 +82,8 @@ def format_table(results):
     names = list(STRATEGIES)
     lines = ["labels  " + "".join(f"{name:>17}" for name in names)]
     for r, n in enumerate(results["n_labels"]):
-        cells = "".join(
-            f"{100 * results[name][:, r].mean():10.1f} ± {100 * results[name][:, r].std():4.1f}"
-            for name in names
-        )
+        acc = [100 * results[name][:, r] for name in names]
+        cells = "".join(f"{a.mean():10.1f} ± {a.std():4.1f}" for a in acc)
         lines.append(f"{n:>6}  {cells}")
     return "\n".join(lines)
 

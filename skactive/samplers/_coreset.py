@@ -50,11 +50,11 @@ def _k_center_greedy(X, X_sq, mask, budget, rng):
     return picks, dists
 
 
+# budget and labeled_mask are checked by check_budget and check_labeled_mask,
+# whose messages say what is wrong with the mask or the budget.
 @validate_params(
     {
         "X": ["array-like"],
-        "budget": ["no_validation"],  # check_budget below
-        "labeled_mask": ["no_validation"],  # check_labeled_mask below
         "random_state": ["random_state"],
         "return_distance": ["boolean"],
     },

@@ -13,14 +13,14 @@ from sklearn.utils.validation import check_array
 
 from skactive.base import BaseSampler
 from skactive.utils._compat import HasMethods, Interval, StrOptions, validate_params
-from skactive.utils._distances import mean_knn_sq_dist, row_sq_norms
+from skactive.utils._distances import mean_knn_sq_dist
 
 # Added to the mean squared distance before inverting it, as the authors do.
 _EPS = 1e-5
 
 
-def _typicality(X, X_sq, n_neighbors):
-    return 1.0 / (mean_knn_sq_dist(X, n_neighbors, X_sq).astype(np.float64) + _EPS)
+def _typicality(X, n_neighbors):
+    return 1.0 / (mean_knn_sq_dist(X, n_neighbors) + _EPS)
 
 
 @validate_params(
@@ -69,7 +69,7 @@ def typicality(X, n_neighbors=20):
             f"n_neighbors={n_neighbors} must be below n_samples={X.shape[0]}: a "
             "point has only n_samples - 1 other points."
         )
-    return _typicality(X, row_sq_norms(X), n_neighbors)
+    return _typicality(X, n_neighbors)
 
 
 class TypiClustSampler(BaseSampler):
@@ -226,7 +226,7 @@ class TypiClustSampler(BaseSampler):
         unlabeled = np.flatnonzero(~mask)
         by_cluster = unlabeled[np.argsort(labels[unlabeled], kind="stable")]
         bounds = np.searchsorted(labels[by_cluster], ids, side="right")
-        candidates = dict(zip(ids, np.split(by_cluster, bounds[:-1])))
+        candidates = dict(zip(ids, np.split(by_cluster, bounds[:-1]), strict=True))
         picks, scores, clusters = [], [], []
         for group in (order[large], order[~large]):
             alive = sum(len(candidates[c]) > 0 for c in group)
@@ -254,7 +254,6 @@ class TypiClustSampler(BaseSampler):
         k = min(self.n_neighbors, len(cand) // 2)
         if k == 0:  # a single candidate: nothing to compare it with
             return 0, np.nan
-        Xc = self.X_fit_[cand]
-        t = _typicality(Xc, row_sq_norms(Xc), k)
+        t = _typicality(self.X_fit_[cand], k)
         best = int(np.argmax(t))
         return best, t[best]

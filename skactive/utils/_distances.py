@@ -52,27 +52,29 @@ def min_sq_dists(X, C, X_sq=None, C_sq=None, block_size=BLOCK_SIZE):
     return out
 
 
-def mean_knn_sq_dist(X, n_neighbors, X_sq=None, block_size=BLOCK_SIZE):
+def mean_knn_sq_dist(X, n_neighbors, block_size=BLOCK_SIZE):
     """Mean squared distance from each row of ``X`` to its ``n_neighbors`` nearest
     other rows (the row itself excluded by position, so duplicates count as 0).
+
+    The rows are centred first (on a copy): distances do not change, and the GEMM
+    form loses far less precision to cancellation when the norms are small.
 
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
     n_neighbors : int
         At least 1 and below ``n_samples``.
-    X_sq : ndarray of shape (n_samples,), default=None
-        Squared row norms, computed when not given.
     block_size : int, default=BLOCK_SIZE
         Floats in one distance block; bounds the memory used.
 
     Returns
     -------
-    mean_sq_dist : ndarray of shape (n_samples,)
+    mean_sq_dist : ndarray of shape (n_samples,), dtype=float64
     """
     n = X.shape[0]
-    X_sq = row_sq_norms(X) if X_sq is None else X_sq
-    out = np.empty(n, dtype=X.dtype)
+    X = X - X.mean(axis=0, dtype=np.float64).astype(X.dtype)
+    X_sq = row_sq_norms(X)
+    out = np.empty(n, dtype=np.float64)
     step = _row_step(n, block_size)
     for r0 in range(0, n, step):
         r1 = min(r0 + step, n)

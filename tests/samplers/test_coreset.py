@@ -1,0 +1,79 @@
+# Authors: The skactive developers
+# SPDX-License-Identifier: BSD-3-Clause
+import numpy as np
+import pytest
+from sklearn.datasets import make_blobs
+
+from skactive import CoresetSampler, k_center_greedy
+
+
+def brute_force_k_center_greedy(X, mask, budget, first=None):
+    """Sener and Savarese's greedy in float64, with the full distance matrix."""
+    X = X.astype(np.float64)
+    D = np.sqrt(((X[:, None, :] - X[None, :, :]) ** 2).sum(-1))
+    centers = list(np.flatnonzero(mask))
+    picks = []
+    if not centers:
+        centers, picks = [first], [first]
+    while len(picks) < budget:
+        d = D[:, centers].min(axis=1)
+        d[centers] = -1
+        picks.append(int(np.argmax(d)))
+        centers.append(picks[-1])
+    return np.array(picks)
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("n_labeled", [1, 7, 40])
+def test_coreset_matches_brute_force(seed, n_labeled):
+    rs = np.random.RandomState(seed)
+    X = rs.normal(size=(150, 8))
+    mask = np.zeros(150, dtype=bool)
+    mask[rs.choice(150, n_labeled, replace=False)] = True
+    expected = brute_force_k_center_greedy(X, mask, 30)
+    np.testing.assert_array_equal(CoresetSampler().fit(X).query(mask, 30), expected)
+    np.testing.assert_array_equal(k_center_greedy(X, 30, mask), expected)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_coreset_cold_start_draws_the_first_point_with_random_state(seed):
+    X = np.random.RandomState(seed).normal(size=(100, 4))
+    first = np.random.RandomState(seed).choice(100)
+    expected = brute_force_k_center_greedy(X, np.zeros(100, bool), 12, first=first)
+    sampler = CoresetSampler(random_state=seed).fit(X)
+    np.testing.assert_array_equal(sampler.query(budget=12), expected)
+    assert np.isinf(sampler.query_scores_[0])
+    # Without a labeled point, the first pick depends on the seed.
+    firsts = {CoresetSampler(random_state=s).fit(X).query()[0] for s in range(10)}
+    assert len(firsts) > 1
+
+
+def test_coreset_scores_are_the_covering_distances():
+    X, _ = make_blobs(n_samples=300, centers=5, random_state=0)
+    mask = np.zeros(300, dtype=bool)
+    mask[:3] = True
+    sampler = CoresetSampler().fit(X)
+    picks = sampler.query(mask, budget=20)
+    for i, pick in enumerate(picks):
+        centers = np.concatenate([np.flatnonzero(mask), picks[:i]])
+        d = np.linalg.norm(X[centers] - X[pick], axis=1).min()
+        np.testing.assert_allclose(sampler.query_scores_[i], d, rtol=1e-4)
+    # Greedy farthest-first: the covering distance never grows.
+    assert np.all(np.diff(sampler.query_scores_) <= 1e-4)
+    _, dists = k_center_greedy(X, 20, mask, return_distance=True)
+    np.testing.assert_allclose(dists, sampler.query_scores_)
+
+
+def test_coreset_uses_features_as_given():
+    X = np.array([[1.0, 0.0], [2.0, 0.0], [10.0, 0.0], [0.0, 3.0]])
+    # Normalised, rows 0, 1, 2 would coincide; unnormalised, 2 is the farthest.
+    assert CoresetSampler().fit(X).query([True, False, False, False], 1)[0] == 2
+
+
+def test_coreset_with_duplicates_of_labeled_points_still_returns_distinct_ones():
+    X = np.vstack([np.zeros((5, 2)), np.ones((5, 2))])
+    mask = np.zeros(10, dtype=bool)
+    mask[[0, 5]] = True
+    picks = CoresetSampler().fit(X).query(mask, budget=8)
+    assert sorted(picks.tolist()) == [1, 2, 3, 4, 6, 7, 8, 9]
+    assert picks[0] == 1  # all distances 0: ties go to the lowest index

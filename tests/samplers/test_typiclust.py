@@ -1,0 +1,252 @@
+# Authors: The skactive developers
+# SPDX-License-Identifier: BSD-3-Clause
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator
+from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.datasets import load_digits, make_blobs
+from sklearn.decomposition import PCA
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler, normalize
+
+from skactive import RandomSampler, TypiClustSampler, typicality
+
+
+def brute_force_typicality(X, k):
+    """The definition, in float64 with a full distance matrix."""
+    X = X.astype(np.float64)
+    D = ((X[:, None, :] - X[None, :, :]) ** 2).sum(-1)
+    np.fill_diagonal(D, np.inf)
+    return 1.0 / (np.sort(D, axis=1)[:, :k].mean(axis=1) + 1e-5)
+
+
+def brute_force_typiclust(X, mask, budget, random_state, n_neighbors=20):
+    """ALGORITHMS.md, TypiClust, steps 1-5, written as plainly as possible.
+
+    Valid where the reference code does not fail: some cluster is larger than 5
+    points, and no cluster runs out of candidates.
+    """
+    X = normalize(X.astype(np.float32))
+    n_clusters = min(int(mask.sum()) + budget, 500)
+    seed = np.random.RandomState(random_state).randint(2**31 - 1)
+    if n_clusters <= 50:
+        km = KMeans(n_clusters, n_init=10, random_state=seed)
+    else:
+        km = MiniBatchKMeans(n_clusters, batch_size=5000, n_init=3, random_state=seed)
+    labels = km.fit(X).labels_
+    clusters = [c for c in np.unique(labels) if np.sum(labels == c) > 5]
+    clusters.sort(key=lambda c: (np.sum(mask & (labels == c)), -np.sum(labels == c), c))
+    taken = mask.copy()
+    picks = []
+    for i in range(budget):
+        cluster = clusters[i % len(clusters)]
+        cand = np.flatnonzero((labels == cluster) & ~taken)
+        k = min(n_neighbors, len(cand) // 2)
+        pick = cand[np.argmax(brute_force_typicality(X[cand], k))]
+        picks.append(pick)
+        taken[pick] = True
+    return np.array(picks)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_typicality_matches_definition(seed):
+    X = np.random.RandomState(seed).normal(size=(120, 6)).astype(np.float32)
+    for k in (1, 5, 20, 119):
+        np.testing.assert_allclose(
+            typicality(X, n_neighbors=k), brute_force_typicality(X, k), rtol=2e-4
+        )
+
+
+def test_typicality_counts_duplicates_at_distance_zero():
+    X = np.array([[0.0, 0.0], [0.0, 0.0], [3.0, 4.0]])
+    t = typicality(X, n_neighbors=1)
+    np.testing.assert_allclose(t, [1e5, 1e5, 1 / (25 + 1e-5)], rtol=1e-4)
+
+
+@pytest.mark.parametrize(
+    "seed, n_labeled, budget",
+    [(0, 0, 10), (1, 0, 3), (2, 12, 8), (3, 30, 10), (4, 5, 40), (5, 50, 20)],
+)
+def test_typiclust_matches_brute_force(seed, n_labeled, budget):
+    # Covers KMeans (<= 50 clusters) and MiniBatchKMeans (60 and 70 clusters),
+    # round robin (budget above the number of large clusters), labeled points.
+    rs = np.random.RandomState(seed)
+    X, _ = make_blobs(n_samples=400, centers=8, n_features=5, random_state=seed)
+    mask = np.zeros(len(X), dtype=bool)
+    mask[rs.choice(len(X), n_labeled, replace=False)] = True
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        expected = brute_force_typiclust(X, mask, budget, random_state=seed)
+        picks = TypiClustSampler(random_state=seed).fit(X).query(mask, budget)
+    np.testing.assert_array_equal(picks, expected)
+
+
+def test_typiclust_scores_and_clusters_describe_the_picks():
+    X, _ = make_blobs(n_samples=200, centers=4, random_state=0)
+    sampler = TypiClustSampler(random_state=0).fit(X)
+    picks = sampler.query(budget=4)
+    assert sampler.n_clusters_ == 4
+    np.testing.assert_array_equal(sampler.labels_[picks], sampler.query_clusters_)
+    for pick, cluster, score in zip(
+        picks, sampler.query_clusters_, sampler.query_scores_, strict=True
+    ):
+        members = np.flatnonzero(sampler.labels_ == cluster)
+        k = min(20, len(members) // 2)
+        t = brute_force_typicality(sampler.X_fit_[members], k)
+        assert members[np.argmax(t)] == pick
+        np.testing.assert_allclose(score, t.max(), rtol=1e-3)
+
+
+class FixedClusters(BaseEstimator):
+    """A clusterer that returns the labels it is given, to test the cluster order."""
+
+    def __init__(self, n_clusters=8, labels=None):
+        self.n_clusters = n_clusters
+        self.labels = labels
+
+    def fit(self, X, y=None):
+        self.labels_ = np.asarray(self.labels)
+        return self
+
+
+def query_fixed(sizes, labeled_per_cluster, budget):
+    labels = np.repeat(np.arange(len(sizes)), sizes)
+    mask = np.zeros(len(labels), dtype=bool)
+    for c, n in enumerate(labeled_per_cluster):
+        mask[np.flatnonzero(labels == c)[:n]] = True
+    X = np.random.RandomState(0).normal(size=(len(labels), 3))
+    sampler = TypiClustSampler(clusterer=FixedClusters(labels=labels), random_state=0)
+    picks = sampler.fit(X).query(mask, budget)
+    assert not mask[picks].any() and len(np.unique(picks)) == budget
+    np.testing.assert_array_equal(labels[picks], sampler.query_clusters_)
+    return sampler.query_clusters_.tolist()
+
+
+def test_typiclust_orders_clusters_by_labeled_count_then_size_then_id():
+    # Cluster 4 (4 points) is small; 2 and 5 tie on (0 labeled, 8 points).
+    sizes, labeled = [12, 10, 8, 6, 4, 8], [1, 0, 0, 0, 0, 0]
+    assert query_fixed(sizes, labeled, 7) == [1, 2, 5, 3, 0, 1, 2]
+
+
+def test_typiclust_skips_a_cluster_that_runs_out():
+    # Cluster 0 has one candidate left; the reference code crashes on its 2nd visit.
+    sizes, labeled = [6, 10, 9], [5, 0, 0]
+    assert query_fixed(sizes, labeled, 7) == [1, 2, 0, 1, 2, 1, 2]
+
+
+def test_typiclust_falls_back_to_small_clusters_when_large_ones_run_out():
+    # Cluster 1 is fully labeled, cluster 0 has 7 candidates: then the small one.
+    sizes, labeled = [7, 6, 3], [0, 6, 0]
+    assert query_fixed(sizes, labeled, 10) == [0] * 7 + [2] * 3
+
+
+def test_typiclust_uses_small_clusters_when_no_cluster_is_large():
+    # Every cluster has at most 5 points: the reference code divides by zero.
+    assert query_fixed([3, 5, 2], [0, 1, 0], 5) == [0, 2, 1, 0, 2]
+    X, _ = make_blobs(n_samples=12, centers=6, cluster_std=0.01, random_state=0)
+    sampler = TypiClustSampler(random_state=0).fit(X)
+    picks = sampler.query(budget=6)
+    assert len(np.unique(picks)) == 6
+    assert len(np.unique(sampler.labels_[picks])) == 6  # one per cluster
+
+
+def test_typiclust_all_identical_and_zero_pools_do_not_divide_by_zero():
+    for X in (np.ones((20, 3)), np.zeros((20, 3))):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            sampler = TypiClustSampler(random_state=0).fit(X)
+            picks = sampler.query(budget=5)
+        assert len(np.unique(picks)) == 5
+        assert np.all(np.isfinite(sampler.query_scores_))
+
+
+def test_typiclust_normalize_false_keeps_features():
+    X = np.random.RandomState(0).normal(size=(50, 3))
+    np.testing.assert_allclose(
+        TypiClustSampler(normalize=False).fit(X).X_fit_, X.astype(np.float32)
+    )
+    norms = np.linalg.norm(TypiClustSampler().fit(X).X_fit_, axis=1)
+    np.testing.assert_allclose(norms, 1.0, rtol=1e-6)
+
+
+def test_typiclust_max_clusters_and_min_cluster_size():
+    X, _ = make_blobs(n_samples=300, centers=5, random_state=0)
+    sampler = TypiClustSampler(max_clusters=7, random_state=0).fit(X)
+    sampler.query(budget=20)
+    assert sampler.n_clusters_ == 7
+    assert len(np.unique(sampler.labels_)) == 7
+    # min_cluster_size larger than any cluster: small clusters are still used.
+    sampler = TypiClustSampler(min_cluster_size=1000, random_state=0).fit(X)
+    assert len(np.unique(sampler.query(budget=5))) == 5
+
+
+def test_typiclust_n_neighbors_changes_the_typical_point():
+    X, _ = make_blobs(n_samples=200, centers=1, n_features=6, random_state=3)
+    picks = [
+        TypiClustSampler(n_neighbors=k, random_state=0).fit(X).query(budget=1)[0]
+        for k in (1, 20)
+    ]
+    assert picks[0] != picks[1]
+    Xn = normalize(X.astype(np.float32))
+    for k, pick in zip((1, 20), picks, strict=True):
+        assert np.argmax(brute_force_typicality(Xn, k)) == pick
+
+
+def test_typiclust_custom_clusterer_is_cloned_and_seeded():
+    X, _ = make_blobs(n_samples=200, centers=4, random_state=0)
+    clusterer = KMeans(n_clusters=2, n_init=1, random_state=123)
+    sampler = TypiClustSampler(clusterer=clusterer, random_state=0).fit(X)
+    picks = sampler.query(budget=4)
+    assert clusterer.n_clusters == 2 and not hasattr(clusterer, "labels_")
+    assert sampler.n_clusters_ == 4
+    seed = np.random.RandomState(0).randint(2**31 - 1)
+    labels = KMeans(4, n_init=1, random_state=seed).fit(sampler.X_fit_).labels_
+    np.testing.assert_array_equal(sampler.labels_, labels)
+    assert len(picks) == 4
+
+
+def test_typiclust_works_as_last_step_of_a_pipeline():
+    X, y = load_digits(return_X_y=True)
+    pipe = make_pipeline(
+        StandardScaler(),
+        PCA(n_components=20, random_state=0),
+        TypiClustSampler(random_state=0),
+    )
+    pipe.fit(X, y)  # y goes to the sampler, which ignores it
+    picks = pipe[-1].query(budget=10)
+    direct = TypiClustSampler(random_state=0).fit(pipe[:-1].transform(X))
+    np.testing.assert_array_equal(picks, direct.query(budget=10))
+
+
+def test_typiclust_beats_random_on_digits_at_ten_labels():
+    """The paper's low-budget finding, on the digits that ship with scikit-learn:
+    10 labels from a cold start, LogisticRegression on the picks, 5 seeds."""
+    X, y = load_digits(return_X_y=True)
+    X = X / 16.0
+    acc = {"typiclust": [], "random": []}
+    n_classes = []
+    for seed in range(5):
+        X_tr, X_te, y_tr, y_te = train_test_split(
+            X, y, test_size=0.3, stratify=y, random_state=seed
+        )
+        for name, sampler in [
+            ("typiclust", TypiClustSampler(random_state=seed)),
+            ("random", RandomSampler(random_state=seed)),
+        ]:
+            picks = sampler.fit(X_tr).query(budget=10)
+            if name == "typiclust":
+                n_classes.append(len(np.unique(y_tr[picks])))
+            if len(np.unique(y_tr[picks])) == 1:
+                acc[name].append(np.mean(y_te == y_tr[picks][0]))
+                continue
+            model = LogisticRegression(max_iter=1000).fit(X_tr[picks], y_tr[picks])
+            acc[name].append(model.score(X_te, y_te))
+    margin = np.mean(acc["typiclust"]) - np.mean(acc["random"])
+    assert margin > 0.15, (acc, margin)
+    assert np.mean(n_classes) >= 8, n_classes

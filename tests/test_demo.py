@@ -1,0 +1,54 @@
+# Authors: The skactive developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""The demo, through the real command line."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from skactive.__main__ import main
+from skactive._demo import format_table, run_demo
+
+
+def test_run_demo_shapes_and_learning():
+    results = run_demo(n_seeds=2, step=10, max_labels=30)
+    np.testing.assert_array_equal(results["n_labels"], [10, 20, 30])
+    for name in ("TypiClust", "Coreset", "Random"):
+        assert results[name].shape == (2, 3)
+        assert np.all((results[name] > 0) & (results[name] <= 1))
+    # More labels help every strategy on average.
+    for name in ("TypiClust", "Coreset", "Random"):
+        assert results[name][:, -1].mean() > results[name][:, 0].mean()
+    table = format_table(results)
+    assert table.splitlines()[0].split() == ["labels", "TypiClust", "Coreset", "Random"]
+    assert len(table.splitlines()) == 4
+
+
+def test_demo_command_prints_table_and_writes_png(tmp_path, capsys):
+    plot = tmp_path / "curves.png"
+    assert (
+        main(["demo", "--seeds", "1", "--max-labels", "20", "--plot", str(plot)]) == 0
+    )
+    out = capsys.readouterr().out
+    assert "TypiClust" in out and f"written to {plot}" in out
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_demo_rejects_bad_arguments(capsys):
+    assert main(["demo", "--step", "20", "--max-labels", "10", "--no-plot"]) == 2
+    assert "--max-labels must be at least --step" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["demo", "--seeds", "0"])
+    assert exc.value.code == 2
+
+
+def test_python_dash_m_entry_point_shows_help():
+    out = subprocess.run(
+        [sys.executable, "-m", "skactive", "demo", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "--plot PATH" in out and "--seeds" in out

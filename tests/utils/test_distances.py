@@ -1,0 +1,43 @@
+# Authors: The skactive developers
+# SPDX-License-Identifier: BSD-3-Clause
+import numpy as np
+import pytest
+
+from skactive.utils._distances import mean_knn_sq_dist, min_sq_dists, row_sq_norms
+
+
+def full_sq_dists(A, B):
+    A, B = A.astype(np.float64), B.astype(np.float64)
+    return ((A[:, None, :] - B[None, :, :]) ** 2).sum(-1)
+
+
+@pytest.mark.parametrize("block_size", [1, 7, 100, 1 << 22])
+def test_min_sq_dists_matches_full_matrix_for_any_block_size(block_size):
+    rs = np.random.RandomState(0)
+    X = rs.normal(size=(53, 4)).astype(np.float32)
+    C = rs.normal(size=(11, 4)).astype(np.float32)
+    out = min_sq_dists(X, C, block_size=block_size)
+    np.testing.assert_allclose(out, full_sq_dists(X, C).min(axis=1), rtol=1e-4)
+
+
+@pytest.mark.parametrize("block_size", [1, 7, 100, 1 << 22])
+@pytest.mark.parametrize("k", [1, 3, 52])
+def test_mean_knn_sq_dist_matches_full_matrix_for_any_block_size(block_size, k):
+    X = np.random.RandomState(1).normal(size=(53, 4)).astype(np.float32)
+    D = full_sq_dists(X, X)
+    np.fill_diagonal(D, np.inf)
+    expected = np.sort(D, axis=1)[:, :k].mean(axis=1)
+    out = mean_knn_sq_dist(X, k, block_size=block_size)
+    np.testing.assert_allclose(out, expected, rtol=1e-4)
+
+
+def test_distances_are_never_negative_and_inputs_untouched():
+    X = np.repeat(np.random.RandomState(2).normal(size=(1, 5)), 10, axis=0)
+    X = (X * 1e3).astype(np.float32)
+    before = X.copy()
+    assert (min_sq_dists(X, X[:3]) >= 0).all()
+    assert (mean_knn_sq_dist(X, 3) == 0).all()  # centring makes duplicates exact
+    np.testing.assert_array_equal(X, before)
+    np.testing.assert_allclose(
+        row_sq_norms(X), (before.astype(float) ** 2).sum(1), rtol=1e-5
+    )
