@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # One BLAS/OpenMP thread: on a busy 2-core machine, two ran several times slower.
 THREADS := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test test-sklearn17 lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +17,12 @@ demo: $(BIN)/python
 	$(BIN)/skactive demo
 
 test: $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[tests]"
+	$(BIN)/python -m pip install --quiet -e ".[tests]" $(PINS)
 	$(THREADS) $(BIN)/python -m pytest
+
+# The suite on scikit-learn 1.7, where modAL 0.4.2.1 runs without skactive's patch.
+test-sklearn17:
+	$(MAKE) test VENV=.venv-sklearn17 PINS="scikit-learn==1.7.2"
 
 lint: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[lint]"
@@ -31,4 +35,4 @@ bench: $(BIN)/python
 		--benchmark-columns=min,median,max,rounds --benchmark-sort=name
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .benchmarks
+	rm -rf $(VENV) .venv-sklearn17 build dist *.egg-info .pytest_cache .benchmarks
