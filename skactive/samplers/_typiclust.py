@@ -12,11 +12,14 @@ from sklearn.preprocessing import normalize as l2_normalize
 from sklearn.utils.validation import check_array
 
 from skactive.base import BaseSampler
+from skactive.cluster import SampledKMeans
 from skactive.utils._compat import HasMethods, Interval, StrOptions, validate_params
 from skactive.utils._distances import mean_knn_sq_dist
 
 # Added to the mean squared distance before inverting it, as the authors do.
 _EPS = 1e-5
+# clusterer="auto" switches from the authors' k-means to SampledKMeans above this.
+AUTO_SAMPLED_ABOVE = 50_000
 
 
 def _typicality(X, n_neighbors):
@@ -100,12 +103,19 @@ class TypiClustSampler(BaseSampler):
         has run out of unlabeled points.
     normalize : bool, default=True
         L2-normalise the rows of ``X`` at fit, as the authors do.
-    clusterer : "auto" or estimator, default="auto"
-        How to cluster. ``"auto"`` follows the authors' code: ``KMeans(n_init=10)``
-        up to 50 clusters, ``MiniBatchKMeans(batch_size=5000, n_init=3)`` above.
-        An estimator with an ``n_clusters`` parameter and a ``labels_`` attribute
-        after fit is cloned at each query, its ``n_clusters`` set as in step 1 and
-        its ``random_state`` (if any) set from this sampler's ``random_state``.
+    clusterer : {"auto", "reference", "sampled"} or estimator, default="auto"
+        How to cluster.
+
+        - ``"reference"``: the authors' choice, ``KMeans(n_init=10)`` up to 50
+          clusters, ``MiniBatchKMeans(batch_size=5000, n_init=3)`` above.
+        - ``"sampled"``: :class:`~skactive.cluster.SampledKMeans`, k-means trained on
+          256 points per cluster, then every point assigned to its nearest
+          centroid; its cost hardly grows with the pool.
+        - ``"auto"``: ``"reference"`` for pools of up to 50,000 points (CIFAR-10's
+          size, where the published numbers come from), ``"sampled"`` above.
+        - An estimator with an ``n_clusters`` parameter and a ``labels_`` attribute
+          after fit: cloned at each query, its ``n_clusters`` set as in step 1 and
+          its ``random_state`` (if any) set from this sampler's ``random_state``.
     random_state : int, RandomState instance or None, default=None
         Seeds the clustering. With an int, the same mask and budget give the same
         selection.
@@ -171,7 +181,10 @@ class TypiClustSampler(BaseSampler):
         "max_clusters": [Interval(numbers.Integral, 1, None, closed="left")],
         "min_cluster_size": [Interval(numbers.Integral, 0, None, closed="left")],
         "normalize": ["boolean"],
-        "clusterer": [StrOptions({"auto"}), HasMethods(["fit", "get_params"])],
+        "clusterer": [
+            StrOptions({"auto", "reference", "sampled"}),
+            HasMethods(["fit", "get_params"]),
+        ],
     }
 
     def __init__(
@@ -191,7 +204,9 @@ class TypiClustSampler(BaseSampler):
         self.clusterer = clusterer
 
     def _fit(self, X):
-        if self.clusterer != "auto" and "n_clusters" not in self.clusterer.get_params():
+        if not isinstance(self.clusterer, str) and "n_clusters" not in (
+            self.clusterer.get_params()
+        ):
             raise ValueError(
                 f"clusterer={self.clusterer!r} has no n_clusters parameter; "
                 "TypiClust sets the number of clusters at each query."
@@ -199,7 +214,14 @@ class TypiClustSampler(BaseSampler):
         self.X_fit_ = l2_normalize(X) if self.normalize else X
 
     def _make_clusterer(self, n_clusters, seed):
-        if isinstance(self.clusterer, str):  # "auto": the authors' choice
+        kind = self.clusterer
+        if kind == "auto":
+            kind = (
+                "reference" if self.n_samples_fit_ <= AUTO_SAMPLED_ABOVE else "sampled"
+            )
+        if kind == "sampled":
+            return SampledKMeans(n_clusters, random_state=seed)
+        if kind == "reference":
             if n_clusters <= 50:
                 return KMeans(n_clusters, n_init=10, random_state=seed)
             return MiniBatchKMeans(

@@ -36,11 +36,19 @@ def _row_step(n_cols, block_size):
     return max(1, min(block_size // max(n_cols, 1), 1 << 16))
 
 
-def min_sq_dists(X, C, X_sq=None, C_sq=None, block_size=BLOCK_SIZE):
-    """For each row of ``X``, the squared distance to its nearest row of ``C``."""
+def nearest_sq_dists(X, C, X_sq=None, C_sq=None, block_size=BLOCK_SIZE):
+    """For each row of ``X``, its nearest row of ``C`` and the squared distance.
+
+    Returns
+    -------
+    nearest : ndarray of shape (n_samples,), dtype=intp
+        Index into ``C``; ties go to the lowest index.
+    sq_dist : ndarray of shape (n_samples,)
+    """
     X_sq = row_sq_norms(X) if X_sq is None else X_sq
     C_sq = row_sq_norms(C) if C_sq is None else C_sq
-    out = np.full(X.shape[0], np.inf, dtype=X.dtype)
+    nearest = np.zeros(X.shape[0], dtype=np.intp)
+    best = np.full(X.shape[0], np.inf, dtype=X.dtype)
     col_step = max(1, min(C.shape[0], block_size // 1024))
     row_step = _row_step(col_step, block_size)
     for c0 in range(0, C.shape[0], col_step):
@@ -48,8 +56,17 @@ def min_sq_dists(X, C, X_sq=None, C_sq=None, block_size=BLOCK_SIZE):
         for r0 in range(0, X.shape[0], row_step):
             r1 = r0 + row_step
             D = sq_dists(X[r0:r1], Cb, X_sq[r0:r1], Cb_sq)
-            np.minimum(out[r0:r1], D.min(axis=1), out=out[r0:r1])
-    return out
+            arg = D.argmin(axis=1)
+            dist = D[np.arange(len(D)), arg]
+            closer = dist < best[r0:r1]
+            best[r0:r1][closer] = dist[closer]
+            nearest[r0:r1][closer] = arg[closer] + c0
+    return nearest, best
+
+
+def min_sq_dists(X, C, X_sq=None, C_sq=None, block_size=BLOCK_SIZE):
+    """For each row of ``X``, the squared distance to its nearest row of ``C``."""
+    return nearest_sq_dists(X, C, X_sq, C_sq, block_size)[1]
 
 
 def mean_knn_sq_dist(X, n_neighbors, block_size=BLOCK_SIZE):

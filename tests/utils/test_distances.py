@@ -41,3 +41,16 @@ def test_distances_are_never_negative_and_inputs_untouched():
     np.testing.assert_allclose(
         row_sq_norms(X), (before.astype(float) ** 2).sum(1), rtol=1e-5
     )
+
+
+@pytest.mark.parametrize("block_size", [1, 7, 5000, 1 << 22])
+def test_nearest_sq_dists_matches_full_matrix(block_size):
+    from skactive.utils._distances import nearest_sq_dists
+
+    rs = np.random.RandomState(3)
+    X = rs.normal(size=(300, 5)).astype(np.float32)
+    C = rs.normal(size=(40, 5)).astype(np.float32)
+    nearest, dist = nearest_sq_dists(X, C, block_size=block_size)
+    D = full_sq_dists(X, C)
+    np.testing.assert_array_equal(nearest, D.argmin(axis=1))
+    np.testing.assert_allclose(dist, D.min(axis=1), rtol=1e-4)

@@ -1,0 +1,166 @@
+# Authors: The skactive developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""k-means for large pools: train on a sample, then assign every point."""
+
+import numbers
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.cluster import KMeans, kmeans_plusplus
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from skactive.utils._compat import Interval, StrOptions, _fit_context
+from skactive.utils._distances import nearest_sq_dists, row_sq_norms
+
+
+class SampledKMeans(ClusterMixin, BaseEstimator):
+    """k-means trained on a uniform sample of the data, then applied to all of it.
+
+    Large pools need few points per centroid to place the centroids well: this
+    estimator draws ``samples_per_cluster * n_clusters`` points, seeds k-means++ on
+    an eighth of them, runs Lloyd's iterations (scikit-learn's ``KMeans``) on the
+    sample, and assigns every point to its nearest centroid in blocks of float32
+    distances. The cost of training then does not grow with the pool, and the
+    assignment is one pass of matrix products over it. With fewer points than the
+    sample size, it is k-means on all of them.
+
+    Parameters
+    ----------
+    n_clusters : int, default=8
+        Number of clusters.
+    samples_per_cluster : int, default=256
+        Training points drawn per centroid.
+    n_init : "auto" or int, default="auto"
+        Runs from different seedings; the one of lowest inertia on the sample is
+        kept. ``"auto"``: 10 up to 50 clusters, where runs are cheap and vary most,
+        else 1 (the authors' reference k-means also restarts 10 times up to 50).
+    max_iter : int, default=20
+        Lloyd iterations on the sample at most, per run.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the sample, the k-means++ seeding and the k-means.
+
+    Attributes
+    ----------
+    cluster_centers_ : ndarray of shape (n_clusters, n_features), dtype=float32
+        The centroids.
+    labels_ : ndarray of shape (n_samples,)
+        Nearest centroid of each training point.
+    n_training_samples_ : int
+        Points the centroids were trained on.
+    n_features_in_ : int
+        Number of features seen during :meth:`fit`.
+
+    See Also
+    --------
+    sklearn.cluster.KMeans : k-means on every point.
+    sklearn.cluster.MiniBatchKMeans : k-means on a stream of small batches.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_blobs
+    >>> from skactive.cluster import SampledKMeans
+    >>> X, y = make_blobs(n_samples=5000, centers=3, random_state=0)
+    >>> km = SampledKMeans(n_clusters=3, samples_per_cluster=100, random_state=0)
+    >>> km.fit(X).n_training_samples_
+    300
+    >>> len(set(zip(km.labels_, y)))
+    3
+    """
+
+    _parameter_constraints: dict = {
+        "n_clusters": [Interval(numbers.Integral, 1, None, closed="left")],
+        "samples_per_cluster": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_init": [
+            StrOptions({"auto"}),
+            Interval(numbers.Integral, 1, None, closed="left"),
+        ],
+        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        n_clusters=8,
+        *,
+        samples_per_cluster=256,
+        n_init="auto",
+        max_iter=20,
+        random_state=None,
+    ):
+        self.n_clusters = n_clusters
+        self.samples_per_cluster = samples_per_cluster
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.random_state = random_state
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train the centroids on a sample of ``X`` and label every row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data; converted to float32.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        X = validate_data(self, X, dtype=np.float32, order="C")
+        n = X.shape[0]
+        if n < self.n_clusters:
+            raise ValueError(
+                f"n_samples={n} should be >= n_clusters={self.n_clusters}."
+            )
+        rng = check_random_state(self.random_state)
+        n_train = min(n, self.samples_per_cluster * self.n_clusters)
+        sample = (
+            X if n_train == n else X[np.sort(rng.choice(n, n_train, replace=False))]
+        )
+        # k-means++ costs n_clusters passes over its input: seed it on 16 points per
+        # centroid (measured: the inertia after Lloyd's iterations does not change).
+        n_seed = min(n_train, 16 * self.n_clusters)
+        n_init = self.n_init
+        if n_init == "auto":
+            n_init = 10 if self.n_clusters <= 50 else 1
+        best = None
+        for _ in range(n_init):
+            seed_set = sample
+            if n_seed < n_train:
+                seed_set = sample[np.sort(rng.choice(n_train, n_seed, replace=False))]
+            init, _ = kmeans_plusplus(seed_set, self.n_clusters, random_state=rng)
+            km = KMeans(
+                self.n_clusters,
+                init=init,
+                n_init=1,
+                max_iter=self.max_iter,
+                random_state=rng,
+            ).fit(sample)
+            if best is None or km.inertia_ < best.inertia_:
+                best = km
+        self.cluster_centers_ = best.cluster_centers_.astype(np.float32)
+        self.n_training_samples_ = n_train
+        self.labels_ = self._assign(X)
+        return self
+
+    def _assign(self, X):
+        return nearest_sq_dists(X, self.cluster_centers_, row_sq_norms(X))[0]
+
+    def predict(self, X):
+        """Index of the nearest centroid of each row of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float32, order="C", reset=False)
+        return self._assign(X)
