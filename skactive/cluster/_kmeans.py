@@ -48,6 +48,8 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
         Nearest centroid of each training point.
     n_training_samples_ : int
         Points the centroids were trained on.
+    n_iter_ : int
+        Lloyd iterations of the kept run.
     n_features_in_ : int
         Number of features seen during :meth:`fit`.
 
@@ -143,6 +145,7 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
             if best is None or km.inertia_ < best.inertia_:
                 best = km
         self.cluster_centers_ = best.cluster_centers_.astype(np.float32)
+        self.n_iter_ = best.n_iter_
         self.n_training_samples_ = n_train
         self.labels_ = self._assign(X)
         return self

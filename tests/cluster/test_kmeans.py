@@ -1,0 +1,77 @@
+# Authors: The skactive developers
+# SPDX-License-Identifier: BSD-3-Clause
+import numpy as np
+import pytest
+from sklearn.cluster import KMeans
+from sklearn.datasets import make_blobs
+from sklearn.metrics import adjusted_rand_score
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skactive import TypiClustSampler
+from skactive.cluster import SampledKMeans
+from skactive.samplers import _typiclust
+
+
+@parametrize_with_checks([SampledKMeans(n_clusters=3, random_state=0)])
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+def test_sampled_kmeans_trains_on_a_sample_and_labels_every_point():
+    X, y = make_blobs(n_samples=20_000, centers=5, n_features=8, random_state=0)
+    km = SampledKMeans(n_clusters=5, samples_per_cluster=50, random_state=0).fit(X)
+    assert km.n_training_samples_ == 250
+    assert km.labels_.shape == (20_000,)
+    # Every point goes to its nearest centroid.
+    d = ((X[:, None, :] - km.cluster_centers_[None].astype(float)) ** 2).sum(-1)
+    np.testing.assert_array_equal(km.labels_, d.argmin(axis=1))
+    np.testing.assert_array_equal(km.predict(X), km.labels_)
+    # 250 points are plenty to find 5 well-separated blobs.
+    assert adjusted_rand_score(y, km.labels_) > 0.99
+
+
+def test_sampled_kmeans_uses_every_point_when_the_pool_is_small():
+    X, _ = make_blobs(n_samples=300, centers=4, random_state=1)
+    km = SampledKMeans(n_clusters=4, random_state=0).fit(X)
+    assert km.n_training_samples_ == 300
+    ref = KMeans(4, n_init=10, random_state=0).fit(X)
+    assert adjusted_rand_score(ref.labels_, km.labels_) > 0.99
+
+
+def test_sampled_kmeans_is_deterministic_and_n_init_keeps_the_best():
+    X = np.random.RandomState(0).normal(size=(2000, 6))
+    a = SampledKMeans(n_clusters=20, n_init=1, random_state=3).fit(X)
+    b = SampledKMeans(n_clusters=20, n_init=1, random_state=3).fit(X)
+    np.testing.assert_array_equal(a.labels_, b.labels_)
+
+    def inertia(km):
+        return ((X - km.cluster_centers_[km.labels_]) ** 2).sum()
+
+    many = SampledKMeans(n_clusters=20, n_init=8, random_state=3).fit(X)
+    assert inertia(many) <= inertia(a) * 1.001
+
+
+def test_sampled_kmeans_rejects_fewer_samples_than_clusters():
+    with pytest.raises(ValueError, match="n_samples=3 should be >= n_clusters=5"):
+        SampledKMeans(n_clusters=5).fit(np.eye(3))
+
+
+def test_typiclust_auto_switches_to_sampled_above_the_threshold(monkeypatch):
+    X, _ = make_blobs(n_samples=400, centers=4, random_state=0)
+    chosen = {}
+    for clusterer in ("auto", "reference", "sampled"):
+        sampler = TypiClustSampler(clusterer=clusterer, random_state=0).fit(X)
+        chosen[clusterer] = sampler.query(budget=4)
+    np.testing.assert_array_equal(chosen["auto"], chosen["reference"])
+    monkeypatch.setattr(_typiclust, "AUTO_SAMPLED_ABOVE", 399)
+    auto = TypiClustSampler(random_state=0).fit(X).query(budget=4)
+    np.testing.assert_array_equal(auto, chosen["sampled"])
+
+
+def test_typiclust_sampled_matches_a_hand_made_sampled_clustering():
+    X, _ = make_blobs(n_samples=3000, centers=6, random_state=0)
+    sampler = TypiClustSampler(clusterer="sampled", random_state=5).fit(X)
+    sampler.query(budget=6)
+    seed = np.random.RandomState(5).randint(2**31 - 1)
+    km = SampledKMeans(6, random_state=seed).fit(sampler.X_fit_)
+    np.testing.assert_array_equal(sampler.labels_, km.labels_)
