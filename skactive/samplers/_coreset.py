@@ -8,45 +8,99 @@ from sklearn.utils.validation import check_array
 
 from skactive.base import BaseSampler
 from skactive.utils._compat import validate_params
-from skactive.utils._distances import min_sq_dists, row_sq_norms
+from skactive.utils._distances import BLOCK_SIZE, nearest_sq_dists, row_sq_norms
 from skactive.utils._validation import check_budget, check_labeled_mask
 
+# A group is skipped only when its radius is clearly below half the distance to the
+# new center: the margin keeps float32 rounding from ever changing a selection.
+_PRUNE_MARGIN = 1e-3
+_ROUNDING = 1e-5
 
-def _k_center_greedy(X, X_sq, mask, budget, rng):
+
+def _k_center_greedy(X, X_sq, mask, budget, rng, prune=True, block_size=BLOCK_SIZE):
     """K-center greedy on a validated float32 pool; returns (indices, distances).
 
     ``distances[i]`` is the Euclidean distance from pick ``i`` to its nearest
     labeled or already picked point when it was picked (inf for a cold-start pick).
+
+    With ``prune``, every point remembers its nearest center and every center the
+    largest squared distance ``r`` among its points. When a new center lies at
+    distance ``D`` from a center with ``2 sqrt(r) < D``, none of that center's points
+    can come closer to the new center (triangle inequality), so they are skipped.
+    The selection is the same as without pruning; only distance computations go.
     """
-    # d[j]: squared distance from j to its nearest center; -1 marks labeled and
-    # picked points, so that they are never chosen even when every distance is 0.
-    if mask.any():
-        d = min_sq_dists(X, X[mask], X_sq, X_sq[mask])
+    n = X.shape[0]
+    labeled = np.flatnonzero(mask)
+    centers = np.empty((len(labeled) + budget, X.shape[1]), dtype=X.dtype)
+    centers_sq = np.empty(len(centers), dtype=X.dtype)
+    n_centers = len(labeled)
+    centers[:n_centers], centers_sq[:n_centers] = X[labeled], X_sq[labeled]
+    # d[j]: squared distance from j to its nearest center, -1 for centers (so that
+    # they are never chosen, even when every distance is 0); group[j]: that center.
+    if n_centers:
+        group, d = nearest_sq_dists(
+            X, centers[:n_centers], X_sq, centers_sq[:n_centers]
+        )
     else:
-        d = np.full(X.shape[0], np.inf, dtype=X.dtype)
+        group, d = np.zeros(n, dtype=np.intp), np.full(n, np.inf, dtype=X.dtype)
     d[mask] = -1
+    radius = np.full(len(centers), -1.0, dtype=X.dtype)
+    if n_centers:
+        np.maximum.at(radius, group, d)
     picks = np.empty(budget, dtype=np.intp)
     dists = np.empty(budget, dtype=np.float64)
-    start = 0
-    if not mask.any():
-        # Cold start: the first center is drawn at random, then the greedy goes on.
-        picks[0] = rng.choice(np.flatnonzero(~mask))
-        dists[0] = np.inf
-        start = 1
     new = np.empty_like(d)
     for i in range(budget):
-        if i >= start:
+        if i == 0 and n_centers == 0:
+            # Cold start: the first center is drawn at random, then the greedy.
+            picks[0], dists[0] = rng.choice(n), np.inf
+        else:
             picks[i] = np.argmax(d)  # first maximum: ties go to the lowest index
             dists[i] = np.sqrt(d[picks[i]])
         c = picks[i]
+        centers[n_centers], centers_sq[n_centers] = X[c], X_sq[c]
+        g_new = n_centers
+        n_centers += 1
         d[c] = -1
-        if i + 1 < budget:
+        if i + 1 == budget:
+            break
+        if prune and n_centers > 1:
+            old_sq = centers_sq[: n_centers - 1]
+            D = old_sq - 2 * (centers[: n_centers - 1] @ X[c])
+            D += X_sq[c]
+            # Absolute slack for the rounding of the GEMV form, which grows with
+            # the norms.
+            slack = _ROUNDING * (old_sq + X_sq[c])
+            scan = 4 * radius[: n_centers - 1] * (1 + _PRUNE_MARGIN) + slack >= D
+            rows = np.flatnonzero(scan[group])
+        else:
+            rows = None
+        if rows is None or 2 * len(rows) > n:
+            # Most points must be looked at: one pass over the pool is cheapest.
             np.dot(X, X[c], out=new)
             new *= -2
             new += X_sq
             new += X_sq[c]
             np.maximum(new, 0, out=new)
-            np.minimum(d, new, out=d)
+            closer = new < d
+            d[closer] = new[closer]
+            group[closer] = g_new
+            radius[:n_centers] = -1
+            np.maximum.at(radius, group, d)
+            continue
+        step = max(1, block_size // X.shape[1])
+        for r0 in range(0, len(rows), step):
+            sub = rows[r0 : r0 + step]
+            new_sub = X_sq[sub] - 2 * (X[sub] @ X[c])
+            new_sub += X_sq[c]
+            np.maximum(new_sub, 0, out=new_sub)
+            closer = new_sub < d[sub]
+            moved = sub[closer]
+            d[moved] = new_sub[closer]
+            group[moved] = g_new
+        # The scanned groups and the new one hold exactly the scanned points.
+        radius[np.flatnonzero(scan)] = -1
+        np.maximum.at(radius, group[rows], d[rows])
     return picks, dists
 
 

@@ -5,6 +5,8 @@ import pytest
 from sklearn.datasets import make_blobs
 
 from skactive import CoresetSampler, k_center_greedy
+from skactive.samplers._coreset import _k_center_greedy
+from skactive.utils._distances import min_sq_dists
 
 
 def brute_force_k_center_greedy(X, mask, budget, first=None):
@@ -77,3 +79,37 @@ def test_coreset_with_duplicates_of_labeled_points_still_returns_distinct_ones()
     picks = CoresetSampler().fit(X).query(mask, budget=8)
     assert sorted(picks.tolist()) == [1, 2, 3, 4, 6, 7, 8, 9]
     assert picks[0] == 1  # all distances 0: ties go to the lowest index
+
+
+@pytest.mark.parametrize("n_labeled", [0, 1, 50])
+@pytest.mark.parametrize("offset", [0.0, 1e3])
+def test_pruning_selects_exactly_what_the_plain_greedy_selects(n_labeled, offset):
+    rs = np.random.RandomState(n_labeled)
+    X, _ = make_blobs(n_samples=4000, centers=30, n_features=6, random_state=0)
+    X = (X + offset).astype(np.float32)  # large norms stress the rounding slack
+    X_sq = np.einsum("ij,ij->i", X, X)
+    mask = np.zeros(len(X), dtype=bool)
+    mask[rs.choice(len(X), n_labeled, replace=False)] = True
+    picks = {}
+    for prune in (True, False):
+        picks[prune], _ = _k_center_greedy(
+            X, X_sq, mask, 600, np.random.RandomState(0), prune=prune, block_size=999
+        )
+    np.testing.assert_array_equal(picks[True], picks[False])
+
+
+def test_pruned_greedy_covers_a_large_pool_as_well_as_the_plain_one():
+    """On large float32 pools near-ties may legitimately diverge after many picks:
+    compare what matters, the covering radius."""
+    X, _ = make_blobs(n_samples=50_000, centers=200, n_features=16, random_state=1)
+    X = X.astype(np.float32)
+    X_sq = np.einsum("ij,ij->i", X, X)
+    mask = np.zeros(len(X), dtype=bool)
+    radius = {}
+    for prune in (True, False):
+        picks, _ = _k_center_greedy(
+            X, X_sq, mask, 1000, np.random.RandomState(0), prune=prune
+        )
+        X64 = X.astype(np.float64)
+        radius[prune] = np.sqrt(min_sq_dists(X64, X64[picks]).max())
+    assert radius[True] <= radius[False] * 1.01
