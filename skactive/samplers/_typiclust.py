@@ -14,7 +14,7 @@ from sklearn.utils.validation import check_array
 from skactive.base import BaseSampler
 from skactive.cluster import SampledKMeans
 from skactive.utils._compat import HasMethods, Interval, StrOptions, validate_params
-from skactive.utils._distances import mean_knn_sq_dist
+from skactive.utils._distances import knn_sq_dist, mean_knn_sq_dist
 
 # Added to the mean squared distance before inverting it, as the authors do.
 _EPS = 1e-5
@@ -252,30 +252,83 @@ class TypiClustSampler(BaseSampler):
         picks, scores, clusters = [], [], []
         for group in (order[large], order[~large]):
             alive = sum(len(candidates[c]) > 0 for c in group)
+            # Visits per cluster at most; above 1, neighbour lists are kept.
+            visits = -(-(budget - len(picks)) // max(alive, 1))
+            state = {}
             pos = 0
             while alive and len(picks) < budget:
                 c = group[pos % len(group)]
                 pos += 1
-                cand = candidates[c]
-                if len(cand) == 0:
+                if len(candidates[c]) == 0:
                     continue  # this cluster ran out: the round robin moves on
-                best, score = self._most_typical(cand)
-                picks.append(cand[best])
+                if c not in state:
+                    state[c] = _ClusterTypicality(self.X_fit_, candidates[c], visits)
+                pick, score = state[c].pop_most_typical(self.n_neighbors)
+                picks.append(pick)
                 scores.append(score)
                 clusters.append(c)
-                candidates[c] = np.delete(cand, best)
-                alive -= len(cand) == 1
+                candidates[c] = state[c].remaining()
+                if len(candidates[c]) == 0:
+                    alive -= 1
+                    del state[c]
 
         self.labels_ = labels
         self.n_clusters_ = n_clusters
         self.query_clusters_ = np.asarray(clusters, dtype=labels.dtype)
         return np.asarray(picks, dtype=np.intp), np.asarray(scores)
 
-    def _most_typical(self, cand):
-        """Position in ``cand`` of its most typical point, and its typicality."""
-        k = min(self.n_neighbors, len(cand) // 2)
-        if k == 0:  # a single candidate: nothing to compare it with
-            return 0, np.nan
-        t = _typicality(self.X_fit_[cand], k)
+
+class _ClusterTypicality:
+    """Typicality among the candidates of one cluster, as they get picked.
+
+    The first visit computes each candidate's nearest neighbours among the
+    candidates; with more visits to come it keeps ``K + visits`` of them, so a
+    later visit only drops the picked points from the lists instead of computing
+    all distances again. A list left with fewer than ``K`` valid entries triggers a
+    fresh computation, so the result is always the exact typicality among the
+    current candidates.
+    """
+
+    def __init__(self, X, candidates, visits):
+        self.X = X
+        self.candidates = candidates
+        self.alive = np.ones(len(candidates), dtype=bool)
+        self.visits = visits
+        self.neighbors = None
+
+    def remaining(self):
+        return self.candidates[self.alive]
+
+    def _mean_knn(self, n_neighbors):
+        """Mean squared distance to the K nearest live candidates, per live one."""
+        live = np.flatnonzero(self.alive)
+        m = len(live)
+        k = min(n_neighbors, m // 2)
+        if self.visits <= 1:
+            return live, mean_knn_sq_dist(self.X[self.candidates[live]], k)
+        if self.neighbors is not None:
+            valid = self.alive[self.neighbors[live]]
+            rank = np.cumsum(valid, axis=1)
+            if np.all(rank[:, -1] >= k):
+                use = valid & (rank <= k)
+                dist = np.where(use, self.sq_dist[live], 0).sum(
+                    axis=1, dtype=np.float64
+                )
+                return live, dist / k
+        # (Re)compute among the live candidates, keeping spare neighbours.
+        self.candidates, self.alive = self.candidates[live], self.alive[live]
+        n_keep = min(m - 1, k + self.visits)
+        self.neighbors, self.sq_dist = knn_sq_dist(self.X[self.candidates], n_keep)
+        return np.arange(m), self.sq_dist[:, :k].mean(axis=1, dtype=np.float64)
+
+    def pop_most_typical(self, n_neighbors):
+        """Remove the most typical live candidate; return it and its typicality."""
+        if np.count_nonzero(self.alive) < 2:  # a single candidate: nothing to compare
+            only = np.flatnonzero(self.alive)[0]
+            self.alive[only] = False
+            return self.candidates[only], np.nan
+        live, mean_dist = self._mean_knn(n_neighbors)
+        t = 1.0 / (mean_dist + _EPS)
         best = int(np.argmax(t))
-        return best, t[best]
+        self.alive[live[best]] = False
+        return self.candidates[live[best]], t[best]

@@ -25,14 +25,16 @@ def brute_force_typicality(X, k):
     return 1.0 / (np.sort(D, axis=1)[:, :k].mean(axis=1) + 1e-5)
 
 
-def brute_force_typiclust(X, mask, budget, random_state, n_neighbors=20):
+def brute_force_typiclust(
+    X, mask, budget, random_state, n_neighbors=20, max_clusters=500
+):
     """ALGORITHMS.md, TypiClust, steps 1-5, written as plainly as possible.
 
     Valid where the reference code does not fail: some cluster is larger than 5
     points, and no cluster runs out of candidates.
     """
     X = normalize(X.astype(np.float32))
-    n_clusters = min(int(mask.sum()) + budget, 500)
+    n_clusters = min(int(mask.sum()) + budget, max_clusters)
     seed = np.random.RandomState(random_state).randint(2**31 - 1)
     if n_clusters <= 50:
         km = KMeans(n_clusters, n_init=10, random_state=seed)
@@ -86,6 +88,19 @@ def test_typiclust_matches_brute_force(seed, n_labeled, budget):
     np.testing.assert_array_equal(picks, expected)
 
 
+@pytest.mark.parametrize("n_labeled", [0, 30])
+def test_typiclust_revisits_match_brute_force(n_labeled):
+    # 6 clusters, 150 picks: every cluster is visited about 25 times, through the
+    # kept neighbour lists and their recomputation when they run short.
+    rs = np.random.RandomState(n_labeled)
+    X, _ = make_blobs(n_samples=600, centers=6, n_features=4, random_state=2)
+    mask = np.zeros(len(X), dtype=bool)
+    mask[rs.choice(len(X), n_labeled, replace=False)] = True
+    expected = brute_force_typiclust(X, mask, 150, random_state=0, max_clusters=6)
+    sampler = TypiClustSampler(max_clusters=6, random_state=0).fit(X)
+    np.testing.assert_array_equal(sampler.query(mask, 150), expected)
+
+
 def test_typiclust_scores_and_clusters_describe_the_picks():
     X, _ = make_blobs(n_samples=200, centers=4, random_state=0)
     sampler = TypiClustSampler(random_state=0).fit(X)
@@ -137,6 +152,25 @@ def test_typiclust_skips_a_cluster_that_runs_out():
     # Cluster 0 has one candidate left; the reference code crashes on its 2nd visit.
     sizes, labeled = [6, 10, 9], [5, 0, 0]
     assert query_fixed(sizes, labeled, 7) == [1, 2, 0, 1, 2, 1, 2]
+
+
+def test_typiclust_recomputes_neighbours_when_kept_lists_run_short():
+    # Cluster 1 runs out after 6 visits; cluster 0 then gets far more visits than
+    # planned (and kept neighbour lists for), until all 66 points are picked.
+    X = np.random.RandomState(0).normal(size=(66, 3))
+    labels = np.repeat([0, 1], [60, 6])
+    sampler = TypiClustSampler(clusterer=FixedClusters(labels=labels), random_state=0)
+    picks = sampler.fit(X).query(None, 66)
+    Xn = normalize(X.astype(np.float32))
+    left = {0: list(range(60)), 1: list(range(60, 66))}
+    expected = []
+    for c in [0, 1] * 6 + [0] * 54:
+        cand = np.array(left[c])
+        k = min(20, len(cand) // 2)
+        best = cand[np.argmax(brute_force_typicality(Xn[cand], k))] if k else cand[0]
+        expected.append(best)
+        left[c].remove(best)
+    np.testing.assert_array_equal(picks, expected)
 
 
 def test_typiclust_falls_back_to_small_clusters_when_large_ones_run_out():
