@@ -18,6 +18,8 @@ from skactive.utils._distances import knn_sq_dist, mean_knn_sq_dist
 
 # Added to the mean squared distance before inverting it, as the authors do.
 _EPS = 1e-5
+# Typicalities this close (relative) count as tied.
+_TIE_RTOL = 1e-5
 # clusterer="auto" switches from the authors' k-means to SampledKMeans above this.
 AUTO_SAMPLED_ABOVE = 50_000
 
@@ -156,7 +158,10 @@ class TypiClustSampler(BaseSampler):
     - the clustering is seeded from ``random_state`` (the code has no seed): the
       clusterer gets ``check_random_state(random_state).randint(2**31 - 1)``.
 
-    Typicality is computed only for the clusters picked, exactly, in blocks.
+    Typicality is computed only for the clusters picked, exactly, in blocks, in
+    float32. Typicalities within a relative ``1e-5`` of the largest count as tied,
+    and ties go to the lowest index: two mutual nearest neighbours have the same
+    typicality, which float32 rounding would otherwise split at random.
 
     References
     ----------
@@ -329,6 +334,8 @@ class _ClusterTypicality:
             return self.candidates[only], np.nan
         live, mean_dist = self._mean_knn(n_neighbors)
         t = 1.0 / (mean_dist + _EPS)
-        best = int(np.argmax(t))
+        # Ties go to the lowest index, ties up to float32 rounding included: two
+        # mutual nearest neighbours have the same typicality, computed twice.
+        best = int(np.flatnonzero(t >= t.max() * (1 - _TIE_RTOL))[0])
         self.alive[live[best]] = False
         return self.candidates[live[best]], t[best]

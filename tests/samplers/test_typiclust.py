@@ -155,16 +155,16 @@ def test_typiclust_skips_a_cluster_that_runs_out():
 
 
 def test_typiclust_recomputes_neighbours_when_kept_lists_run_short():
-    # Cluster 1 runs out after 6 visits; cluster 0 then gets far more visits than
-    # planned (and kept neighbour lists for), until all 66 points are picked.
-    X = np.random.RandomState(0).normal(size=(66, 3))
-    labels = np.repeat([0, 1], [60, 6])
+    # Five clusters of 6 run out after 6 rounds; cluster 0 (60 points) then gets
+    # far more visits than the 15 planned for, until all 90 points are picked.
+    X = np.random.RandomState(0).normal(size=(90, 3))
+    labels = np.repeat(np.arange(6), [60, 6, 6, 6, 6, 6])
     sampler = TypiClustSampler(clusterer=FixedClusters(labels=labels), random_state=0)
-    picks = sampler.fit(X).query(None, 66)
+    picks = sampler.fit(X).query(None, 90)
     Xn = normalize(X.astype(np.float32))
-    left = {0: list(range(60)), 1: list(range(60, 66))}
+    left = {c: list(np.flatnonzero(labels == c)) for c in range(6)}
     expected = []
-    for c in [0, 1] * 6 + [0] * 54:
+    for c in list(range(6)) * 6 + [0] * 54:
         cand = np.array(left[c])
         k = min(20, len(cand) // 2)
         best = cand[np.argmax(brute_force_typicality(Xn[cand], k))] if k else cand[0]
