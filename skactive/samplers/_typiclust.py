@@ -14,7 +14,11 @@ from sklearn.utils.validation import check_array
 from skactive.base import BaseSampler
 from skactive.cluster import SampledKMeans
 from skactive.utils._compat import HasMethods, Interval, StrOptions, validate_params
-from skactive.utils._distances import knn_sq_dist, mean_knn_sq_dist
+from skactive.utils._distances import (
+    knn_sq_dist_stats,
+    mean_knn_sq_dist,
+    row_sq_norms,
+)
 
 # Added to the mean squared distance before inverting it, as the authors do.
 _EPS = 1e-5
@@ -257,8 +261,6 @@ class TypiClustSampler(BaseSampler):
         picks, scores, clusters = [], [], []
         for group in (order[large], order[~large]):
             alive = sum(len(candidates[c]) > 0 for c in group)
-            # Visits per cluster at most; above 1, neighbour lists are kept.
-            visits = -(-(budget - len(picks)) // max(alive, 1))
             state = {}
             pos = 0
             while alive and len(picks) < budget:
@@ -267,12 +269,12 @@ class TypiClustSampler(BaseSampler):
                 if len(candidates[c]) == 0:
                     continue  # this cluster ran out: the round robin moves on
                 if c not in state:
-                    state[c] = _ClusterTypicality(self.X_fit_, candidates[c], visits)
+                    state[c] = _ClusterTypicality(self.X_fit_, candidates[c])
                 pick, score = state[c].pop_most_typical(self.n_neighbors)
                 picks.append(pick)
                 scores.append(score)
                 clusters.append(c)
-                candidates[c] = state[c].remaining()
+                candidates[c] = state[c].candidates
                 if len(candidates[c]) == 0:
                     alive -= 1
                     del state[c]
@@ -286,56 +288,56 @@ class TypiClustSampler(BaseSampler):
 class _ClusterTypicality:
     """Typicality among the candidates of one cluster, as they get picked.
 
-    The first visit computes each candidate's nearest neighbours among the
-    candidates; with more visits to come it keeps ``K + visits`` of them, so a
-    later visit only drops the picked points from the lists instead of computing
-    all distances again. A list left with fewer than ``K`` valid entries triggers a
-    fresh computation, so the result is always the exact typicality among the
-    current candidates.
+    The first visit computes, for every candidate, the sum of the squared
+    distances to its ``K`` nearest other candidates and the ``K``-th of them. When
+    a point is picked, only the candidates that had it within their ``K``-th
+    nearest distance lose a neighbour: a later visit finds them with one
+    matrix-vector product and recomputes just their rows, exactly. When ``K``
+    itself changes (``m // 2`` below ``n_neighbors``), everything is recomputed.
+    The typicality is thus always exact among the current candidates.
     """
 
-    def __init__(self, X, candidates, visits):
+    def __init__(self, X, candidates):
         self.X = X
-        self.candidates = candidates
-        self.alive = np.ones(len(candidates), dtype=bool)
-        self.visits = visits
-        self.neighbors = None
+        self.candidates = candidates  # live candidates, ascending pool indices
+        self.k = None
+        self.removed = None  # the point picked last, not yet accounted for
 
-    def remaining(self):
-        return self.candidates[self.alive]
-
-    def _mean_knn(self, n_neighbors):
-        """Mean squared distance to the K nearest live candidates, per live one."""
-        live = np.flatnonzero(self.alive)
-        m = len(live)
+    def _update(self, n_neighbors):
+        m = len(self.candidates)
         k = min(n_neighbors, m // 2)
-        if self.visits <= 1:
-            return live, mean_knn_sq_dist(self.X[self.candidates[live]], k)
-        if self.neighbors is not None:
-            valid = self.alive[self.neighbors[live]]
-            rank = np.cumsum(valid, axis=1)
-            if np.all(rank[:, -1] >= k):
-                use = valid & (rank <= k)
-                dist = np.where(use, self.sq_dist[live], 0).sum(
-                    axis=1, dtype=np.float64
-                )
-                return live, dist / k
-        # (Re)compute among the live candidates, keeping spare neighbours.
-        self.candidates, self.alive = self.candidates[live], self.alive[live]
-        n_keep = min(m - 1, k + self.visits)
-        self.neighbors, self.sq_dist = knn_sq_dist(self.X[self.candidates], n_keep)
-        return np.arange(m), self.sq_dist[:, :k].mean(axis=1, dtype=np.float64)
+        if k != self.k:
+            self.k = k
+            self.sums, self.kth = knn_sq_dist_stats(self.X[self.candidates], k)
+            return
+        if self.removed is None:
+            return
+        Xc, y = self.X[self.candidates], self.X[self.removed]
+        d_y = row_sq_norms(Xc) - 2 * (Xc @ y) + y @ y
+        # The picked point was among these rows' K nearest (with slack for the
+        # rounding difference between this and the blocked computation).
+        stale = np.flatnonzero(d_y <= self.kth * (1 + 1e-4) + 1e-6)
+        if len(stale):
+            sums, kth = knn_sq_dist_stats(Xc, k, rows=stale)
+            self.sums[stale], self.kth[stale] = sums, kth
 
     def pop_most_typical(self, n_neighbors):
-        """Remove the most typical live candidate; return it and its typicality."""
-        if np.count_nonzero(self.alive) < 2:  # a single candidate: nothing to compare
-            only = np.flatnonzero(self.alive)[0]
-            self.alive[only] = False
-            return self.candidates[only], np.nan
-        live, mean_dist = self._mean_knn(n_neighbors)
-        t = 1.0 / (mean_dist + _EPS)
+        """Remove the most typical candidate; return it and its typicality."""
+        if len(self.candidates) == 1:  # a single candidate: nothing to compare
+            only = self.candidates[0]
+            self.candidates = self.candidates[1:]
+            return only, np.nan
+        self._update(n_neighbors)
+        t = 1.0 / (self.sums / self.k + _EPS)
         # Ties go to the lowest index, ties up to float32 rounding included: two
         # mutual nearest neighbours have the same typicality, computed twice.
         best = int(np.flatnonzero(t >= t.max() * (1 - _TIE_RTOL))[0])
-        self.alive[live[best]] = False
-        return self.candidates[live[best]], t[best]
+        pick = self.candidates[best]
+        keep = np.arange(len(self.candidates)) != best
+        self.candidates, self.sums, self.kth = (
+            self.candidates[keep],
+            self.sums[keep],
+            self.kth[keep],
+        )
+        self.removed = pick
+        return pick, t[best]

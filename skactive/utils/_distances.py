@@ -69,55 +69,57 @@ def min_sq_dists(X, C, X_sq=None, C_sq=None, block_size=BLOCK_SIZE):
     return nearest_sq_dists(X, C, X_sq, C_sq, block_size)[1]
 
 
-def knn_sq_dist(X, n_neighbors, return_index=True, block_size=BLOCK_SIZE):
-    """The ``n_neighbors`` nearest other rows of each row of ``X``.
+def knn_sq_dist_stats(X, n_neighbors, rows=None, block_size=BLOCK_SIZE):
+    """Sum and largest of the squared distances from rows of ``X`` to their
+    ``n_neighbors`` nearest other rows of ``X``.
 
     The row itself is excluded by position, so duplicates count at distance 0. The
     rows are centred first (on a copy): distances do not change, and the GEMM form
-    loses far less precision to cancellation when the norms are small.
+    loses far less precision to cancellation when the norms are small. Only two
+    passes go over each distance block besides the matrix product: the query row's
+    own norm is added to the selected distances alone.
 
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
     n_neighbors : int
         At least 1 and below ``n_samples``.
-    return_index : bool, default=True
-        Also return the neighbours, and sort each row by distance (then position).
-        Without it, the distances of a row come in no particular order, faster.
+    rows : ndarray of int, default=None
+        Positions of the query rows in ``X``; all rows when None.
     block_size : int, default=BLOCK_SIZE
         Floats in one distance block; bounds the memory used.
 
     Returns
     -------
-    neighbors : ndarray of shape (n_samples, n_neighbors), dtype=intp
-        Row positions, nearest first; only with ``return_index=True``.
-    sq_dist : ndarray of shape (n_samples, n_neighbors)
-        Their squared distances.
+    sums : ndarray of shape (n_rows,), dtype=float64
+        Sum of the ``n_neighbors`` smallest squared distances.
+    kth : ndarray of shape (n_rows,)
+        The largest of them (the squared distance to the ``n_neighbors``-th
+        nearest row).
     """
     n = X.shape[0]
+    rows = np.arange(n) if rows is None else np.asarray(rows)
     X = X - X.mean(axis=0, dtype=np.float64).astype(X.dtype)
     X_sq = row_sq_norms(X)
-    neighbors = np.empty((n, n_neighbors), dtype=np.intp) if return_index else None
-    sq_dist = np.empty((n, n_neighbors), dtype=X.dtype)
+    sums = np.empty(len(rows), dtype=np.float64)
+    kth = np.empty(len(rows), dtype=X.dtype)
     step = _row_step(n, block_size)
-    for r0 in range(0, n, step):
-        r1 = min(r0 + step, n)
-        D = sq_dists(X[r0:r1], X, X_sq[r0:r1], X_sq)
-        rows = np.arange(r1 - r0)
-        D[rows, rows + r0] = np.inf
-        if not return_index:
-            sq_dist[r0:r1] = np.partition(D, n_neighbors - 1, axis=1)[:, :n_neighbors]
-            continue
-        near = np.argpartition(D, n_neighbors - 1, axis=1)[:, :n_neighbors]
-        dist = np.take_along_axis(D, near, axis=1)
-        order = np.lexsort((near, dist), axis=1)
-        neighbors[r0:r1] = np.take_along_axis(near, order, axis=1)
-        sq_dist[r0:r1] = np.take_along_axis(dist, order, axis=1)
-    return (neighbors, sq_dist) if return_index else sq_dist
+    for r0 in range(0, len(rows), step):
+        q = rows[r0 : r0 + step]
+        D = X[q] @ X.T
+        D *= -2
+        D += X_sq[None, :]
+        D[np.arange(len(q)), q] = np.inf
+        near = np.partition(D, n_neighbors - 1, axis=1)[:, :n_neighbors]
+        near += X_sq[q][:, None]
+        np.maximum(near, 0, out=near)
+        sums[r0 : r0 + step] = near.sum(axis=1, dtype=np.float64)
+        kth[r0 : r0 + step] = near.max(axis=1)
+    return sums, kth
 
 
 def mean_knn_sq_dist(X, n_neighbors, block_size=BLOCK_SIZE):
     """Mean squared distance from each row of ``X`` to its ``n_neighbors`` nearest
-    other rows (see :func:`knn_sq_dist`), as float64."""
-    sq_dist = knn_sq_dist(X, n_neighbors, return_index=False, block_size=block_size)
-    return sq_dist.mean(axis=1, dtype=np.float64)
+    other rows (see :func:`knn_sq_dist_stats`), as float64."""
+    sums, _ = knn_sq_dist_stats(X, n_neighbors, block_size=block_size)
+    return sums / n_neighbors

@@ -54,3 +54,17 @@ def test_nearest_sq_dists_matches_full_matrix(block_size):
     D = full_sq_dists(X, C)
     np.testing.assert_array_equal(nearest, D.argmin(axis=1))
     np.testing.assert_allclose(dist, D.min(axis=1), rtol=1e-4)
+
+
+@pytest.mark.parametrize("block_size", [1, 7, 1 << 22])
+def test_knn_sq_dist_stats_for_a_subset_of_rows(block_size):
+    from skactive.utils._distances import knn_sq_dist_stats
+
+    X = np.random.RandomState(4).normal(size=(40, 3)).astype(np.float32)
+    D = full_sq_dists(X, X)
+    np.fill_diagonal(D, np.inf)
+    near = np.sort(D, axis=1)[:, :5]
+    rows = np.array([0, 7, 39, 12])
+    sums, kth = knn_sq_dist_stats(X, 5, rows=rows, block_size=block_size)
+    np.testing.assert_allclose(sums, near[rows].sum(axis=1), rtol=1e-4)
+    np.testing.assert_allclose(kth, near[rows, -1], rtol=1e-4)
