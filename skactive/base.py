@@ -87,6 +87,11 @@ class BaseSampler(BaseEstimator, metaclass=ABCMeta):
         self.query_scores_ = np.asarray(scores, dtype=np.float64)
         return np.asarray(indices, dtype=np.intp)
 
+    def _log(self, message):
+        """Print a progress line when ``verbose`` is set."""
+        if getattr(self, "verbose", 0):
+            print(f"[{type(self).__name__}] {message}", flush=True)
+
     @abstractmethod
     def _fit(self, X):
         """Do the data-only work on the validated float32 pool ``X``."""

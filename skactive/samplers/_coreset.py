@@ -2,6 +2,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Coreset selection by k-center greedy (Sener and Savarese, ICLR 2018)."""
 
+import numbers
+import time
+
 import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array
@@ -9,6 +12,7 @@ from sklearn.utils.validation import check_array
 from skactive.base import BaseSampler
 from skactive.utils._compat import validate_params
 from skactive.utils._distances import BLOCK_SIZE, nearest_sq_dists, row_sq_norms
+from skactive.utils._parallel import limit_threads
 from skactive.utils._validation import check_budget, check_labeled_mask
 
 # A group is skipped only when its radius is clearly below half the distance to the
@@ -17,7 +21,9 @@ _PRUNE_MARGIN = 1e-3
 _ROUNDING = 1e-5
 
 
-def _k_center_greedy(X, X_sq, mask, budget, rng, prune=True, block_size=BLOCK_SIZE):
+def _k_center_greedy(
+    X, X_sq, mask, budget, rng, prune=True, block_size=BLOCK_SIZE, log=None
+):
     """K-center greedy on a validated float32 pool; returns (indices, distances).
 
     ``distances[i]`` is the Euclidean distance from pick ``i`` to its nearest
@@ -50,7 +56,14 @@ def _k_center_greedy(X, X_sq, mask, budget, rng, prune=True, block_size=BLOCK_SI
     picks = np.empty(budget, dtype=np.intp)
     dists = np.empty(budget, dtype=np.float64)
     new = np.empty_like(d)
+    start, scanned = time.perf_counter(), 0
+    report = {budget * q // 10 for q in range(1, 10)} - {0} if log else set()
     for i in range(budget):
+        if i in report:
+            log(
+                f"{i}/{budget} picks in {time.perf_counter() - start:.1f} s, "
+                f"{100 * scanned / (i * n):.1f}% of the points scanned per pick so far"
+            )
         if i == 0 and n_centers == 0:
             # Cold start: the first center is drawn at random, then the greedy.
             picks[0], dists[0] = rng.choice(n), np.inf
@@ -75,6 +88,7 @@ def _k_center_greedy(X, X_sq, mask, budget, rng, prune=True, block_size=BLOCK_SI
             rows = np.flatnonzero(scan[group])
         else:
             rows = None
+        scanned += n if rows is None else len(rows)
         if rows is None or 2 * len(rows) > n:
             # Most points must be looked at: one pass over the pool is cheapest.
             np.dot(X, X[c], out=new)
@@ -101,6 +115,8 @@ def _k_center_greedy(X, X_sq, mask, budget, rng, prune=True, block_size=BLOCK_SI
         # The scanned groups and the new one hold exactly the scanned points.
         radius[np.flatnonzero(scan)] = -1
         np.maximum.at(radius, group[rows], d[rows])
+    if log:
+        log(f"{budget} picks in {time.perf_counter() - start:.1f} s")
     return picks, dists
 
 
@@ -176,6 +192,12 @@ class CoresetSampler(BaseSampler):
 
     Parameters
     ----------
+    n_jobs : int or None, default=None
+        BLAS threads in the per-pick loop; ``-1`` means all cores. ``None`` means
+        one: each pick is a memory-bound pass, and on a busy 2-core machine two
+        threads ran 4-11x slower than one.
+    verbose : int, default=0
+        Print progress (picks done, time, share of points scanned) when positive.
     random_state : int, RandomState instance or None, default=None
         Seed of the first pick of a cold start (no labeled point), which is drawn
         uniformly at random; the greedy takes over from there. The reference code
@@ -200,9 +222,12 @@ class CoresetSampler(BaseSampler):
     Notes
     -----
     Distances are computed in float32 as ``||x||^2 + ||c||^2 - 2 x.c``; ties go to
-    the lowest index. Each pick reads the whole pool once (one matrix-vector
-    product), so a query costs ``budget`` passes over ``n_samples x n_features``
-    floats.
+    the lowest index. A pick reads at most the whole pool once (one matrix-vector
+    product). Every point remembers its nearest center and every center the
+    radius of its points; a center whose radius is below half its distance to the
+    new center cannot lose a point to it (triangle inequality), so its points are
+    skipped. The selection is the same as without this pruning; for large budgets
+    most points are skipped at most picks.
 
     References
     ----------
@@ -221,12 +246,23 @@ class CoresetSampler(BaseSampler):
     array([9., 4.])
     """
 
-    def __init__(self, random_state=None):
+    _parameter_constraints: dict = {
+        **BaseSampler._parameter_constraints,
+        "n_jobs": [numbers.Integral, None],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(self, n_jobs=None, verbose=0, random_state=None):
         super().__init__(random_state=random_state)
+        self.n_jobs = n_jobs
+        self.verbose = verbose
 
     def _fit(self, X):
         self.X_fit_ = X
         self._X_sq = row_sq_norms(X)
 
     def _query(self, mask, budget, rng):
-        return _k_center_greedy(self.X_fit_, self._X_sq, mask, budget, rng)
+        with limit_threads(self.n_jobs, default=1):
+            return _k_center_greedy(
+                self.X_fit_, self._X_sq, mask, budget, rng, log=self._log
+            )

@@ -4,6 +4,7 @@
 clusters that hold few labels."""
 
 import numbers
+import time
 
 import numpy as np
 from sklearn.base import clone
@@ -19,6 +20,7 @@ from skactive.utils._distances import (
     mean_knn_sq_dist,
     row_sq_norms,
 )
+from skactive.utils._parallel import limit_threads
 
 # Added to the mean squared distance before inverting it, as the authors do.
 _EPS = 1e-5
@@ -122,6 +124,11 @@ class TypiClustSampler(BaseSampler):
         - An estimator with an ``n_clusters`` parameter and a ``labels_`` attribute
           after fit: cloned at each query, its ``n_clusters`` set as in step 1 and
           its ``random_state`` (if any) set from this sampler's ``random_state``.
+    n_jobs : int or None, default=None
+        BLAS and OpenMP threads during a query (k-means, distances); ``-1`` means
+        all cores, ``None`` leaves the libraries' own setting.
+    verbose : int, default=0
+        Print the time of each stage of a query when positive.
     random_state : int, RandomState instance or None, default=None
         Seeds the clustering. With an int, the same mask and budget give the same
         selection.
@@ -194,6 +201,8 @@ class TypiClustSampler(BaseSampler):
             StrOptions({"auto", "reference", "sampled"}),
             HasMethods(["fit", "get_params"]),
         ],
+        "n_jobs": [numbers.Integral, None],
+        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -203,9 +212,13 @@ class TypiClustSampler(BaseSampler):
         min_cluster_size=5,
         normalize=True,
         clusterer="auto",
+        n_jobs=None,
+        verbose=0,
         random_state=None,
     ):
         super().__init__(random_state=random_state)
+        self.n_jobs = n_jobs
+        self.verbose = verbose
         self.n_neighbors = n_neighbors
         self.max_clusters = max_clusters
         self.min_cluster_size = min_cluster_size
@@ -242,10 +255,21 @@ class TypiClustSampler(BaseSampler):
         return clusterer
 
     def _query(self, mask, budget, rng):
+        with limit_threads(self.n_jobs):
+            return self._select(mask, budget, rng)
+
+    def _select(self, mask, budget, rng):
         X = self.X_fit_
         n_clusters = min(int(np.count_nonzero(mask)) + budget, self.max_clusters)
         seed = rng.randint(np.iinfo(np.int32).max)
-        labels = np.asarray(self._make_clusterer(n_clusters, seed).fit(X).labels_)
+        start = time.perf_counter()
+        clusterer = self._make_clusterer(n_clusters, seed)
+        labels = np.asarray(clusterer.fit(X).labels_)
+        self._log(
+            f"{type(clusterer).__name__}: {n_clusters} clusters of {len(X)} points "
+            f"in {time.perf_counter() - start:.1f} s"
+        )
+        start = time.perf_counter()
 
         ids = np.unique(labels)
         sizes = np.bincount(np.searchsorted(ids, labels), minlength=len(ids))
@@ -279,6 +303,10 @@ class TypiClustSampler(BaseSampler):
                     alive -= 1
                     del state[c]
 
+        self._log(
+            f"typicality: {budget} picks from {len(set(clusters))} clusters "
+            f"in {time.perf_counter() - start:.1f} s"
+        )
         self.labels_ = labels
         self.n_clusters_ = n_clusters
         self.query_clusters_ = np.asarray(clusters, dtype=labels.dtype)

@@ -1,0 +1,50 @@
+# Authors: The skactive developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""Thread limits and progress output of the samplers."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_blobs
+from threadpoolctl import threadpool_info, threadpool_limits
+
+from skactive import CoresetSampler, TypiClustSampler
+from skactive.utils._parallel import limit_threads
+
+
+def blas_threads():
+    return {pool["num_threads"] for pool in threadpool_info()}
+
+
+def test_limit_threads():
+    with threadpool_limits(limits=2):
+        with limit_threads(1):
+            assert blas_threads() == {1}
+        with limit_threads(None, default=1):
+            assert blas_threads() == {1}
+        with limit_threads(None):  # no limit: the surrounding setting stays
+            assert blas_threads() == {2}
+
+
+@pytest.mark.parametrize("Sampler", [CoresetSampler, TypiClustSampler])
+def test_n_jobs_does_not_change_the_selection(Sampler):
+    X, _ = make_blobs(n_samples=2000, centers=10, random_state=0)
+    picks = [
+        Sampler(n_jobs=n_jobs, random_state=0).fit(X).query(budget=30)
+        for n_jobs in (None, 1, 2, -1)
+    ]
+    for other in picks[1:]:
+        np.testing.assert_array_equal(picks[0], other)
+
+
+@pytest.mark.parametrize("budget", [1, 7, 40])
+def test_verbose_reports_progress(capsys, budget):
+    X, _ = make_blobs(n_samples=500, centers=5, random_state=0)
+    CoresetSampler(verbose=1, random_state=0).fit(X).query(budget=budget)
+    out = capsys.readouterr().out
+    assert f"[CoresetSampler] {budget} picks in" in out
+    TypiClustSampler(verbose=1, random_state=0).fit(X).query(budget=budget)
+    out = capsys.readouterr().out
+    assert "[TypiClustSampler] KMeans:" in out
+    assert f"[TypiClustSampler] typicality: {budget} picks" in out
+    CoresetSampler(random_state=0).fit(X).query(budget=budget)
+    assert capsys.readouterr().out == ""
