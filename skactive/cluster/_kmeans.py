@@ -115,6 +115,12 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
             The fitted estimator.
         """
         X = validate_data(self, X, dtype=np.float32, order="C")
+        return self._fit_rows(X)
+
+    def _fit_rows(self, X, norms=None):
+        """Fit on ``X`` with its rows divided by ``norms`` (when given), without
+        making the divided copy of ``X``: only the sample and blocks are divided.
+        """
         n = X.shape[0]
         if n < self.n_clusters:
             raise ValueError(
@@ -122,9 +128,11 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
             )
         rng = check_random_state(self.random_state)
         n_train = min(n, self.samples_per_cluster * self.n_clusters)
-        sample = (
-            X if n_train == n else X[np.sort(rng.choice(n, n_train, replace=False))]
-        )
+        if n_train == n:
+            sample = X if norms is None else X / norms[:, None]
+        else:
+            rows = np.sort(rng.choice(n, n_train, replace=False))
+            sample = X[rows] if norms is None else X[rows] / norms[rows, None]
         # k-means++ costs n_clusters passes over its input: seed it on 16 points per
         # centroid (measured: the inertia after Lloyd's iterations does not change).
         n_seed = min(n_train, 16 * self.n_clusters)
@@ -149,11 +157,14 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
         self.cluster_centers_ = best.cluster_centers_.astype(np.float32)
         self.n_iter_ = best.n_iter_
         self.n_training_samples_ = n_train
-        self.labels_ = self._assign(X)
+        self.labels_ = self._assign(X, norms)
         return self
 
-    def _assign(self, X):
-        return nearest_sq_dists(X, self.cluster_centers_, row_sq_norms(X))[0]
+    def _assign(self, X, norms=None):
+        X_sq = row_sq_norms(X)
+        if norms is not None:
+            X_sq = X_sq / norms**2
+        return nearest_sq_dists(X, self.cluster_centers_, X_sq, norms=norms)[0]
 
     def predict(self, X):
         """Index of the nearest centroid of each row of ``X``.

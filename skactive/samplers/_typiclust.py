@@ -9,7 +9,6 @@ import time
 import numpy as np
 from sklearn.base import clone
 from sklearn.cluster import KMeans, MiniBatchKMeans
-from sklearn.preprocessing import normalize as l2_normalize
 from sklearn.utils.validation import check_array
 
 from skactive.base import BaseSampler
@@ -136,7 +135,10 @@ class TypiClustSampler(BaseSampler):
     Attributes
     ----------
     X_fit_ : ndarray of shape (n_samples_fit_, n_features_in_), dtype=float32
-        The pool as used for clustering (L2-normalised when ``normalize=True``).
+        The pool as given (no copy when it was float32 in C order already). With
+        ``normalize=True`` rows are divided by their norm as they are used; a
+        normalised copy of the pool is made only for a clusterer other than
+        :class:`~skactive.cluster.SampledKMeans`, for the time of the clustering.
     n_samples_fit_ : int
         Number of points in the fitted pool.
     n_features_in_ : int
@@ -233,7 +235,18 @@ class TypiClustSampler(BaseSampler):
                 f"clusterer={self.clusterer!r} has no n_clusters parameter; "
                 "TypiClust sets the number of clusters at each query."
             )
-        self.X_fit_ = l2_normalize(X) if self.normalize else X
+        self.X_fit_ = X
+        self._norms = None
+        if self.normalize:
+            # As sklearn.preprocessing.normalize does: zero rows stay zero.
+            norms = np.sqrt(row_sq_norms(X))
+            self._norms = np.where(norms == 0, 1, norms).astype(X.dtype)
+
+    def _rows(self, index=slice(None)):
+        """Rows of the pool as TypiClust sees them (normalised if asked), a copy."""
+        if self._norms is None:
+            return self.X_fit_[index]
+        return self.X_fit_[index] / self._norms[index, None]
 
     def _make_clusterer(self, n_clusters, seed):
         kind = self.clusterer
@@ -264,7 +277,11 @@ class TypiClustSampler(BaseSampler):
         seed = rng.randint(np.iinfo(np.int32).max)
         start = time.perf_counter()
         clusterer = self._make_clusterer(n_clusters, seed)
-        labels = np.asarray(clusterer.fit(X).labels_)
+        if isinstance(clusterer, SampledKMeans):
+            clusterer._fit_rows(X, self._norms)
+        else:
+            clusterer.fit(self._rows() if self.normalize else X)
+        labels = np.asarray(clusterer.labels_)
         self._log(
             f"{type(clusterer).__name__}: {n_clusters} clusters of {len(X)} points "
             f"in {time.perf_counter() - start:.1f} s"
@@ -293,7 +310,7 @@ class TypiClustSampler(BaseSampler):
                 if len(candidates[c]) == 0:
                     continue  # this cluster ran out: the round robin moves on
                 if c not in state:
-                    state[c] = _ClusterTypicality(self.X_fit_, candidates[c])
+                    state[c] = _ClusterTypicality(self._rows, candidates[c])
                 pick, score = state[c].pop_most_typical(self.n_neighbors)
                 picks.append(pick)
                 scores.append(score)
@@ -325,8 +342,8 @@ class _ClusterTypicality:
     The typicality is thus always exact among the current candidates.
     """
 
-    def __init__(self, X, candidates):
-        self.X = X
+    def __init__(self, rows, candidates):
+        self.rows = rows  # rows(index) -> the feature rows, as TypiClust sees them
         self.candidates = candidates  # live candidates, ascending pool indices
         self.k = None
         self.removed = None  # the point picked last, not yet accounted for
@@ -336,11 +353,11 @@ class _ClusterTypicality:
         k = min(n_neighbors, m // 2)
         if k != self.k:
             self.k = k
-            self.sums, self.kth = knn_sq_dist_stats(self.X[self.candidates], k)
+            self.sums, self.kth = knn_sq_dist_stats(self.rows(self.candidates), k)
             return
         if self.removed is None:
             return
-        Xc, y = self.X[self.candidates], self.X[self.removed]
+        Xc, y = self.rows(self.candidates), self.rows(self.removed)
         d_y = row_sq_norms(Xc) - 2 * (Xc @ y) + y @ y
         # The picked point was among these rows' K nearest (with slack for the
         # rounding difference between this and the blocked computation).

@@ -36,8 +36,12 @@ def _row_step(n_cols, block_size):
     return max(1, min(block_size // max(n_cols, 1), 1 << 16))
 
 
-def nearest_sq_dists(X, C, X_sq=None, C_sq=None, block_size=BLOCK_SIZE):
+def nearest_sq_dists(X, C, X_sq=None, C_sq=None, block_size=BLOCK_SIZE, norms=None):
     """For each row of ``X``, its nearest row of ``C`` and the squared distance.
+
+    With ``norms``, the rows of ``X`` are divided by them on the fly, one block at
+    a time (``X_sq`` must then be the squared norms of the divided rows): a
+    normalised copy of ``X`` is never made.
 
     Returns
     -------
@@ -55,7 +59,8 @@ def nearest_sq_dists(X, C, X_sq=None, C_sq=None, block_size=BLOCK_SIZE):
         Cb, Cb_sq = C[c0 : c0 + col_step], C_sq[c0 : c0 + col_step]
         for r0 in range(0, X.shape[0], row_step):
             r1 = r0 + row_step
-            D = sq_dists(X[r0:r1], Cb, X_sq[r0:r1], Cb_sq)
+            Xb = X[r0:r1] if norms is None else X[r0:r1] / norms[r0:r1, None]
+            D = sq_dists(Xb, Cb, X_sq[r0:r1], Cb_sq)
             arg = D.argmin(axis=1)
             dist = D[np.arange(len(D)), arg]
             closer = dist < best[r0:r1]

@@ -5,6 +5,7 @@ import pytest
 from sklearn.cluster import KMeans
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
+from sklearn.preprocessing import normalize
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skactive import TypiClustSampler
@@ -73,5 +74,5 @@ def test_typiclust_sampled_matches_a_hand_made_sampled_clustering():
     sampler = TypiClustSampler(clusterer="sampled", random_state=5).fit(X)
     sampler.query(budget=6)
     seed = np.random.RandomState(5).randint(2**31 - 1)
-    km = SampledKMeans(6, random_state=seed).fit(sampler.X_fit_)
+    km = SampledKMeans(6, random_state=seed).fit(normalize(X.astype(np.float32)))
     np.testing.assert_array_equal(sampler.labels_, km.labels_)

@@ -112,7 +112,7 @@ def test_typiclust_scores_and_clusters_describe_the_picks():
     ):
         members = np.flatnonzero(sampler.labels_ == cluster)
         k = min(20, len(members) // 2)
-        t = brute_force_typicality(sampler.X_fit_[members], k)
+        t = brute_force_typicality(normalize(X.astype(np.float32))[members], k)
         assert members[np.argmax(t)] == pick
         np.testing.assert_allclose(score, t.max(), rtol=1e-3)
 
@@ -200,13 +200,24 @@ def test_typiclust_all_identical_and_zero_pools_do_not_divide_by_zero():
         assert np.all(np.isfinite(sampler.query_scores_))
 
 
-def test_typiclust_normalize_false_keeps_features():
-    X = np.random.RandomState(0).normal(size=(50, 3))
-    np.testing.assert_allclose(
-        TypiClustSampler(normalize=False).fit(X).X_fit_, X.astype(np.float32)
+def test_typiclust_normalize_changes_the_geometry_not_the_pool():
+    # Two groups that differ in norm only: normalised, they are one direction.
+    rs = np.random.RandomState(0)
+    direction = rs.normal(size=(60, 3)) * 0.05 + [1.0, 0.0, 0.0]
+    X = np.vstack([direction[:30], 10 * direction[30:]]).astype(np.float32)
+    unnormalised = TypiClustSampler(normalize=False, random_state=0).fit(X)
+    picks = unnormalised.query(budget=2)
+    assert sorted(p // 30 for p in picks) == [0, 1]  # one pick per norm group
+    normalised = TypiClustSampler(random_state=0).fit(X)
+    np.testing.assert_array_equal(normalised.X_fit_, X)  # the pool is kept as given
+    assert normalised.X_fit_ is X  # float32 in C order: not even copied
+    expected = (
+        KMeans(2, n_init=10, random_state=np.random.RandomState(0).randint(2**31 - 1))
+        .fit(normalize(X))
+        .labels_
     )
-    norms = np.linalg.norm(TypiClustSampler().fit(X).X_fit_, axis=1)
-    np.testing.assert_allclose(norms, 1.0, rtol=1e-6)
+    normalised.query(budget=2)
+    np.testing.assert_array_equal(normalised.labels_, expected)
 
 
 def test_typiclust_max_clusters_and_min_cluster_size():
@@ -240,7 +251,8 @@ def test_typiclust_custom_clusterer_is_cloned_and_seeded():
     assert clusterer.n_clusters == 2 and not hasattr(clusterer, "labels_")
     assert sampler.n_clusters_ == 4
     seed = np.random.RandomState(0).randint(2**31 - 1)
-    labels = KMeans(4, n_init=1, random_state=seed).fit(sampler.X_fit_).labels_
+    Xn = normalize(X.astype(np.float32))
+    labels = KMeans(4, n_init=1, random_state=seed).fit(Xn).labels_
     np.testing.assert_array_equal(sampler.labels_, labels)
     assert len(picks) == 4
 
