@@ -1,0 +1,175 @@
+# Authors: The skactive developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""Time and peak memory of one fit + query at scale, ours against scikit-activeml.
+
+Each measurement runs in a fresh process: it makes a float32 pool of Gaussian
+blobs (100 centres, chunk by chunk), resets the peak-RSS counter, runs ``fit`` and
+``query`` once, and reports the wall time and the peak resident memory above the
+pool. Threads are pinned (``--threads``, default 1) for every library alike.
+
+    python benchmarks/scale.py --n 200000 --d 64 --budget 100 --labeled 0
+    python benchmarks/scale.py --grid issue   # the table of benchmarks/README.md
+
+Needs ``pip install 'skactive[benchmark]'`` for the scikit-activeml peers.
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+import warnings
+
+import numpy as np
+
+METHODS = [
+    "typiclust",
+    "coreset",
+    "random",
+    "skactiveml-typiclust",
+    "skactiveml-coreset",
+]
+
+
+def make_pool(n, d, seed=0):
+    rs = np.random.RandomState(seed)
+    centers = rs.normal(scale=10, size=(100, d)).astype(np.float32)
+    X = np.empty((n, d), dtype=np.float32)
+    for start in range(0, n, 100_000):
+        stop = min(n, start + 100_000)
+        X[start:stop] = centers[rs.randint(100, size=stop - start)]
+        X[start:stop] += rs.normal(size=(stop - start, d)).astype(np.float32)
+    mask = np.zeros(n, dtype=bool)
+    return X, mask
+
+
+def rss_kib(field):
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field):
+                return int(line.split()[1])
+    raise RuntimeError(field)
+
+
+def run_one(method, n, d, budget, n_labeled):
+    # Imports come before the clock and the memory counter start.
+    from skactive import CoresetSampler, RandomSampler, TypiClustSampler
+
+    if method.startswith("skactiveml"):
+        from skactiveml.pool import CoreSet, TypiClust
+    X, mask = make_pool(n, d)
+    mask[np.random.RandomState(1).choice(n, n_labeled, replace=False)] = True
+    with open("/proc/self/clear_refs", "w") as refs:
+        refs.write("5")  # reset the peak RSS to the current RSS
+    before = rss_kib("VmRSS")
+    start = time.perf_counter()
+    if method.startswith("skactiveml"):
+        y = np.full(n, np.nan)
+        y[mask] = 0
+        qs = (
+            TypiClust(random_state=0)
+            if method.endswith("typiclust")
+            else CoreSet(random_state=0)
+        )
+        picks = qs.query(X, y, batch_size=budget)
+    else:
+        cls = {
+            "typiclust": TypiClustSampler,
+            "coreset": CoresetSampler,
+            "random": RandomSampler,
+        }[method]
+        picks = cls(random_state=0).fit(X).query(mask, budget)
+    seconds = time.perf_counter() - start
+    peak = rss_kib("VmHWM") - before
+    assert len(np.unique(picks)) == budget and not mask[picks].any()
+    return {"seconds": seconds, "peak_mib": peak / 1024, "pool_mib": X.nbytes / 2**20}
+
+
+def measure(method, n, d, budget, n_labeled, threads, timeout):
+    """One measurement in a fresh process; None when it timed out."""
+    code = (
+        "import json, sys, warnings; warnings.simplefilter('ignore');"
+        "from threadpoolctl import threadpool_limits;"
+        "sys.path.insert(0, 'benchmarks'); import scale;"
+        f"threadpool_limits({threads});"
+        f"print(json.dumps(scale.run_one({method!r}, {n}, {d}, {budget}, {n_labeled})))"
+    )
+    env = {"OMP_NUM_THREADS": str(threads), "OPENBLAS_NUM_THREADS": str(threads)}
+    try:
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={**__import__("os").environ, **env},
+            check=True,
+        )
+    except subprocess.TimeoutExpired:
+        return None
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+GRIDS = {
+    # The configurations the scaling issue asks for.
+    "issue": [
+        (200_000, 64, 100, 0),
+        (200_000, 64, 100, 100),
+        (200_000, 512, 100, 0),
+        (200_000, 512, 100, 100),
+        (1_000_000, 512, 100, 0),
+        (1_000_000, 512, 1000, 0),
+    ],
+}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=200_000)
+    parser.add_argument("--d", type=int, default=64)
+    parser.add_argument("--budget", type=int, default=100)
+    parser.add_argument("--labeled", type=int, default=0)
+    parser.add_argument("--methods", nargs="+", default=METHODS, choices=METHODS)
+    parser.add_argument("--grid", choices=sorted(GRIDS))
+    parser.add_argument(
+        "--peers-up-to",
+        type=int,
+        default=200_000,
+        help="run scikit-activeml only on pools up to this size",
+    )
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--timeout", type=float, default=900.0)
+    args = parser.parse_args(argv)
+    configs = (
+        GRIDS[args.grid] if args.grid else [(args.n, args.d, args.budget, args.labeled)]
+    )
+    print(
+        "| pool | labeled | budget | method | seconds | peak MiB above pool | pool MiB"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- ")
+    for n, d, budget, n_labeled in configs:
+        for method in args.methods:
+            if method.startswith("skactiveml") and n > args.peers_up_to:
+                continue
+            if method == "random" and args.grid:
+                continue
+            r = measure(method, n, d, budget, n_labeled, args.threads, args.timeout)
+            cells = (
+                [f"> {args.timeout:.0f}", "", ""]
+                if r is None
+                else [
+                    f"{r['seconds']:.2f}",
+                    f"{r['peak_mib']:.0f}",
+                    f"{r['pool_mib']:.0f}",
+                ]
+            )
+            print(
+                f"| {n:,} x {d} | {n_labeled} | {budget} | {method} | "
+                + " | ".join(cells)
+                + " |",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    warnings.simplefilter("ignore")
+    main()
