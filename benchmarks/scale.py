@@ -15,10 +15,12 @@ Needs ``pip install 'skactive[benchmark]'`` for the scikit-activeml peers.
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 
@@ -90,7 +92,7 @@ def measure(method, n, d, budget, n_labeled, threads, timeout):
     code = (
         "import json, sys, warnings; warnings.simplefilter('ignore');"
         "from threadpoolctl import threadpool_limits;"
-        "sys.path.insert(0, 'benchmarks'); import scale;"
+        f"sys.path.insert(0, {str(Path(__file__).resolve().parent)!r}); import scale;"
         f"threadpool_limits({threads});"
         f"print(json.dumps(scale.run_one({method!r}, {n}, {d}, {budget}, {n_labeled})))"
     )
@@ -101,7 +103,7 @@ def measure(method, n, d, budget, n_labeled, threads, timeout):
             capture_output=True,
             text=True,
             timeout=timeout,
-            env={**__import__("os").environ, **env},
+            env={**os.environ, **env},
             check=True,
         )
     except subprocess.TimeoutExpired:

@@ -1,0 +1,26 @@
+# Authors: The skactive developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""The benchmark scripts keep running: each is exercised on a tiny input."""
+
+import importlib.util
+
+import numpy as np
+import pytest
+import scale
+
+
+@pytest.mark.parametrize("method", scale.METHODS)
+def test_scale_measures_every_method(method):
+    if method.startswith("skactiveml"):
+        pytest.importorskip("skactiveml")
+    result = scale.measure(method, 3000, 8, 20, 10, threads=1, timeout=120)
+    assert result["seconds"] > 0 and result["pool_mib"] > 0
+
+
+def test_accuracy_clustering_runs_on_digits():
+    spec = importlib.util.find_spec("accuracy_clustering")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    acc = module.curves("digits", n_seeds=1)
+    assert set(acc) == {"reference", "sampled", "sampled, 32 per cluster", "random"}
+    assert all(a.shape == (1, 4) and np.all(a > 0.2) for a in acc.values())
