@@ -54,7 +54,7 @@ def nearest_sq_dists(X, C, X_sq=None, C_sq=None, block_size=BLOCK_SIZE, norms=No
     nearest = np.zeros(X.shape[0], dtype=np.intp)
     best = np.full(X.shape[0], np.inf, dtype=X.dtype)
     col_step = max(1, min(C.shape[0], block_size // 1024))
-    row_step = _row_step(col_step, block_size)
+    row_step = _row_step(max(col_step, X.shape[1]), block_size)
     for c0 in range(0, C.shape[0], col_step):
         Cb, Cb_sq = C[c0 : c0 + col_step], C_sq[c0 : c0 + col_step]
         for r0 in range(0, X.shape[0], row_step):
