@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """The base class shared by every sampler."""
 
+import sys
 from abc import ABCMeta, abstractmethod
 
 import numpy as np
@@ -90,7 +91,7 @@ class BaseSampler(BaseEstimator, metaclass=ABCMeta):
     def _log(self, message):
         """Print a progress line when ``verbose`` is set."""
         if getattr(self, "verbose", 0):
-            print(f"[{type(self).__name__}] {message}", flush=True)
+            print(f"[{type(self).__name__}] {message}", file=sys.stderr, flush=True)
 
     @abstractmethod
     def _fit(self, X):

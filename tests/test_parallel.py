@@ -40,11 +40,11 @@ def test_n_jobs_does_not_change_the_selection(Sampler):
 def test_verbose_reports_progress(capsys, budget):
     X, _ = make_blobs(n_samples=500, centers=5, random_state=0)
     CoresetSampler(verbose=1, random_state=0).fit(X).query(budget=budget)
-    out = capsys.readouterr().out
+    out = capsys.readouterr().err
     assert f"[CoresetSampler] {budget} picks in" in out
     TypiClustSampler(verbose=1, random_state=0).fit(X).query(budget=budget)
-    out = capsys.readouterr().out
+    out = capsys.readouterr().err
     assert "[TypiClustSampler] KMeans:" in out
     assert f"[TypiClustSampler] typicality: {budget} picks" in out
     CoresetSampler(random_state=0).fit(X).query(budget=budget)
-    assert capsys.readouterr().out == ""
+    assert capsys.readouterr().err == ""

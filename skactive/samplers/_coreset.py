@@ -197,7 +197,8 @@ class CoresetSampler(BaseSampler):
         one: each pick is a memory-bound pass, and on a busy 2-core machine two
         threads ran 4-11x slower than one.
     verbose : int, default=0
-        Print progress (picks done, time, share of points scanned) when positive.
+        Print progress (picks done, time, share of points scanned) on standard
+        error when positive.
     random_state : int, RandomState instance or None, default=None
         Seed of the first pick of a cold start (no labeled point), which is drawn
         uniformly at random; the greedy takes over from there. The reference code

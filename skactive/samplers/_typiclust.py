@@ -127,7 +127,7 @@ class TypiClustSampler(BaseSampler):
         BLAS and OpenMP threads during a query (k-means, distances); ``-1`` means
         all cores, ``None`` leaves the libraries' own setting.
     verbose : int, default=0
-        Print the time of each stage of a query when positive.
+        Print the time of each stage of a query on standard error when positive.
     random_state : int, RandomState instance or None, default=None
         Seeds the clustering. With an int, the same mask and budget give the same
         selection.
