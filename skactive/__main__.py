@@ -49,6 +49,39 @@ def build_parser():
         help="where to write the learning curves (default: skactive_demo.png)",
     )
     demo.add_argument("--no-plot", action="store_true", help="print the table only")
+
+    select = sub.add_parser(
+        "select",
+        help="pick the rows to label from a file of features",
+        description=(
+            "Fit a sampler on the rows of FEATURES and write the rows to label next "
+            "as CSV (rank, row, score and, for TypiClust, cluster), rows numbered "
+            "from 0 in file order. Progress goes to standard error."
+        ),
+    )
+    select.add_argument(
+        "features", help="features, one row per point: .npy, .npz, .csv, .tsv, .parquet"
+    )
+    select.add_argument(
+        "--budget", type=_positive_int, required=True, help="how many rows to pick"
+    )
+    select.add_argument(
+        "--method",
+        choices=["typiclust", "coreset", "random"],
+        default="typiclust",
+        help="selection strategy (default: typiclust, for low budgets)",
+    )
+    select.add_argument(
+        "--labeled",
+        metavar="FILE",
+        help="rows labeled already: row ids, one per line, or a boolean .npy mask",
+    )
+    select.add_argument(
+        "--output", "-o", metavar="FILE", help="CSV to write (default: standard output)"
+    )
+    select.add_argument("--key", help="array to read from an .npz holding several")
+    select.add_argument("--random-state", type=int, default=0, help="seed (default: 0)")
+    select.add_argument("--quiet", "-q", action="store_true", help="no progress output")
     return parser
 
 
@@ -81,7 +114,11 @@ def _demo(args):
 def main(argv=None):
     """Run the command line; returns the exit status."""
     args = build_parser().parse_args(argv)
-    return {"demo": _demo}[args.command](args)
+    if args.command == "select":
+        from skactive._select import run_select
+
+        return run_select(args)
+    return _demo(args)
 
 
 if __name__ == "__main__":

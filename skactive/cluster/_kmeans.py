@@ -132,7 +132,9 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
             sample = X if norms is None else X / norms[:, None]
         else:
             rows = np.sort(rng.choice(n, n_train, replace=False))
-            sample = X[rows] if norms is None else X[rows] / norms[rows, None]
+            sample = X[rows]
+            if norms is not None:
+                sample /= norms[rows, None]
         # k-means++ costs n_clusters passes over its input: seed it on 16 points per
         # centroid (measured: the inertia after Lloyd's iterations does not change).
         n_seed = min(n_train, 16 * self.n_clusters)
