@@ -95,20 +95,14 @@ def plot_results(results, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6, 4))
-    n = results["n_labels"]
-    for name in STRATEGIES:
-        mean, std = results[name].mean(axis=0), results[name].std(axis=0)
-        ax.plot(n, 100 * mean, marker="o", label=name)
-        ax.fill_between(n, 100 * (mean - std), 100 * (mean + std), alpha=0.2)
+    from skactive.plotting import BudgetCurveDisplay
+
+    scores = {name: 100 * results[name] for name in STRATEGIES}
     n_seeds = results[next(iter(STRATEGIES))].shape[0]
-    ax.set(
-        xlabel="labeled points",
-        ylabel="test accuracy (%)",
-        title=f"digits, LogisticRegression, mean over {n_seeds} seeds",
+    fig, ax = plt.subplots(figsize=(6, 4))
+    BudgetCurveDisplay(results["n_labels"], scores, "test accuracy (%)").plot(
+        ax=ax, title=f"digits, LogisticRegression, mean over {n_seeds} seeds"
     )
-    ax.grid(alpha=0.3)
-    ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
