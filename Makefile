@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # One BLAS/OpenMP thread: on a busy 2-core machine, two ran several times slower.
 THREADS := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-.PHONY: demo test test-sklearn17 lint bench clean
+.PHONY: demo test test-sklearn17 lint docs bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,10 +29,16 @@ lint: $(BIN)/python
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The documentation, examples run by sphinx-gallery; any warning fails the build.
+docs: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[docs]"
+	rm -rf docs/_build docs/generated docs/auto_examples
+	$(THREADS) MPLBACKEND=Agg $(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
+
 bench: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[benchmark]"
 	$(THREADS) $(BIN)/python -m pytest benchmarks --benchmark-only \
 		--benchmark-columns=min,median,max,rounds --benchmark-sort=name
 
 clean:
-	rm -rf $(VENV) .venv-sklearn17 build dist *.egg-info .pytest_cache .benchmarks
+	rm -rf $(VENV) .venv-sklearn17 docs/_build docs/generated docs/auto_examples build dist *.egg-info .pytest_cache .benchmarks

@@ -68,8 +68,9 @@ class BaseSampler(BaseEstimator, metaclass=ABCMeta):
 
         Parameters
         ----------
-        labeled_mask : array-like of shape (n_samples_fit_,) of bool, default=None
-            ``True`` for the points that are labeled already. ``None`` means no
+        labeled_mask : array-like of shape (n_samples,) of bool, default=None
+            ``True`` for the points of the fitted pool that are labeled already
+            (``n_samples`` is ``n_samples_fit_``). ``None`` means no
             point is labeled (cold start). Never modified.
         budget : int, default=1
             How many points to select, from 1 to the number of unlabeled points.

@@ -36,3 +36,20 @@ def test_modal_loop_example():
     np.testing.assert_array_equal(
         curves["random"][:, 0], curves["uncertainty (random start)"][:, 0]
     )
+
+
+@pytest.mark.parametrize(
+    "name", ["plot_typiclust_vs_coreset", "plot_digits_budget_curves"]
+)
+def test_gallery_example_runs(name, monkeypatch):
+    plt = pytest.importorskip("matplotlib.pyplot")
+    monkeypatch.setattr(plt, "show", lambda: None)
+    if name == "plot_digits_budget_curves":
+        import skactive._demo as demo
+
+        run_demo = demo.run_demo
+        monkeypatch.setattr(
+            demo, "run_demo", lambda **kw: run_demo(**{**kw, "n_seeds": 1})
+        )
+    load(name)
+    plt.close("all")

@@ -134,7 +134,7 @@ class TypiClustSampler(BaseSampler):
 
     Attributes
     ----------
-    X_fit_ : ndarray of shape (n_samples_fit_, n_features_in_), dtype=float32
+    X_fit_ : ndarray of shape (n_samples, n_features), dtype=float32
         The pool as given (no copy when it was float32 in C order already). With
         ``normalize=True`` rows are divided by their norm as they are used; a
         normalised copy of the pool is made only for a clusterer other than
@@ -143,7 +143,7 @@ class TypiClustSampler(BaseSampler):
         Number of points in the fitted pool.
     n_features_in_ : int
         Number of features seen during :meth:`fit`.
-    labels_ : ndarray of shape (n_samples_fit_,)
+    labels_ : ndarray of shape (n_samples,)
         Set by :meth:`query`: the cluster of each pool point in the last query.
     n_clusters_ : int
         Set by :meth:`query`: the number of clusters asked of the clusterer.
