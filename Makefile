@@ -6,6 +6,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # One BLAS/OpenMP thread: on a busy 2-core machine, two ran several times slower.
 THREADS := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
+# torch first, pinned: on the project's machines this is a local CPU build, while an
+# unpinned torch would download a CUDA build of several GB. Override as you need.
+TORCH ?= torch==2.13.0
 
 .PHONY: demo test test-sklearn17 lint docs bench clean
 
@@ -17,6 +20,7 @@ demo: $(BIN)/python
 	$(BIN)/skactive demo
 
 test: $(BIN)/python
+	$(BIN)/python -m pip install --quiet "$(TORCH)"
 	$(BIN)/python -m pip install --quiet -e ".[tests]" $(PINS)
 	$(THREADS) $(BIN)/python -m pytest
 

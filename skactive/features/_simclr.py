@@ -1,0 +1,329 @@
+# Authors: The skactive developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""SimCLR (Chen et al., 2020) as a scikit-learn transformer, sized for a CPU."""
+
+import numbers
+import sys
+import time
+from contextlib import contextmanager
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from skactive.utils._compat import Interval, StrOptions, _fit_context
+
+
+def _import_torch():
+    try:
+        import torch
+
+        import skactive.features._nets as nets
+    except ImportError as exc:
+        raise ImportError(
+            f"SimCLRTransformer needs torch: pip install 'skactive[torch]' ({exc})"
+        ) from exc
+    return torch, nets
+
+
+@contextmanager
+def _torch_threads(torch, n_jobs):
+    if n_jobs is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(max(1, int(n_jobs)))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+class SimCLRTransformer(TransformerMixin, BaseEstimator):
+    """Self-supervised embeddings learned on the unlabeled pool, with SimCLR.
+
+    ``fit`` trains an encoder so that two random augmentations of a row land close
+    together and far from the other rows of the batch (the NT-Xent loss of SimCLR,
+    Chen et al., 2020); ``transform`` returns L2-normalised float32 embeddings,
+    computed in batches without gradients. Rows are images, flattened, with
+    ``image_shape`` (a small CNN and image augmentations: affine warp for crop, zoom,
+    shift and rotation, colour jitter for colour images, noise, erasing; no flips),
+    or tabular rows without it (an MLP, and SCARF-style corruption: a random subset
+    of features replaced by values drawn from their marginal). It ends in a sampler
+    in a Pipeline::
+
+        make_pipeline(SimCLRTransformer(image_shape=(1, 28, 28)), TypiClustSampler())
+
+    Parameters
+    ----------
+    image_shape : tuple of int, default=None
+        ``(channels, height, width)`` or ``(height, width)`` of the images the rows
+        flatten, in C order; ``None`` for tabular rows. Pixel values may be on any
+        scale: they are mapped to [0, 1] with the minimum and maximum seen in fit.
+    output : {"projection", "encoder"}, default="projection"
+        Which layer ``transform`` returns. The projection head's output is the
+        default because it is what pays at low budgets: measured on MNIST-5k,
+        TypiClust at 10 labels reached about 79 % accuracy on it and about 50 % on
+        the encoder's output, while linear probes with all labels were alike.
+    embedding_dim : int, default=128
+        Size of the encoder's output.
+    projection_dim : int, default=64
+        Size of the projection head's output.
+    temperature : float, default=0.5
+        Temperature of the NT-Xent loss.
+    batch_size : int, default=256
+        Rows per training batch (the loss contrasts each row with the others).
+    max_epochs : int, default=100
+        Passes over the data at most.
+    max_time : float, default=None
+        Training time budget in seconds; training stops after the batch that
+        exceeds it. ``None``: no limit but ``max_epochs``.
+    learning_rate : float, default=1e-3
+        Adam's learning rate.
+    device : str, default="auto"
+        Torch device; ``"auto"`` uses CUDA when available, else the CPU.
+    n_jobs : int, default=None
+        Torch CPU threads during fit and transform; ``None`` leaves torch's setting.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weights, the batches and the augmentations. On the CPU a fixed
+        int gives the same embeddings every time.
+    verbose : int, default=0
+        Show a progress bar (tqdm) with the epoch and the loss on standard error.
+
+    Attributes
+    ----------
+    encoder_ : torch.nn.Module
+        The trained encoder, on the CPU, in eval mode.
+    projector_ : torch.nn.Module
+        The trained projection head.
+    loss_curve_ : list of float
+        Mean training loss of each epoch (the last one may be partial).
+    n_epochs_ : int
+        Epochs trained (a partial last one included).
+    n_features_in_ : int
+        Number of features seen during :meth:`fit`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_digits
+    >>> from skactive.features import SimCLRTransformer
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> simclr = SimCLRTransformer(image_shape=(8, 8), max_epochs=1, random_state=0)
+    >>> Z = simclr.fit_transform(X[:300])
+    >>> Z.shape, Z.dtype, bool(np.allclose(np.linalg.norm(Z, axis=1), 1, atol=1e-5))
+    ((300, 64), dtype('float32'), True)
+    """
+
+    _parameter_constraints: dict = {
+        "image_shape": [tuple, list, None],
+        "output": [StrOptions({"projection", "encoder"})],
+        "embedding_dim": [Interval(numbers.Integral, 1, None, closed="left")],
+        "projection_dim": [Interval(numbers.Integral, 1, None, closed="left")],
+        "temperature": [Interval(numbers.Real, 0, None, closed="neither")],
+        "batch_size": [Interval(numbers.Integral, 2, None, closed="left")],
+        "max_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
+        "max_time": [Interval(numbers.Real, 0, None, closed="neither"), None],
+        "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
+        "device": [str],
+        "n_jobs": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        image_shape=None,
+        *,
+        output="projection",
+        embedding_dim=128,
+        projection_dim=64,
+        temperature=0.5,
+        batch_size=256,
+        max_epochs=100,
+        max_time=None,
+        learning_rate=1e-3,
+        device="auto",
+        n_jobs=None,
+        random_state=None,
+        verbose=0,
+    ):
+        self.image_shape = image_shape
+        self.output = output
+        self.embedding_dim = embedding_dim
+        self.projection_dim = projection_dim
+        self.temperature = temperature
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.max_time = max_time
+        self.learning_rate = learning_rate
+        self.device = device
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _shape(self, n_features):
+        """(C, H, W) of the images, checked against the row length; None if tabular."""
+        if self.image_shape is None:
+            return None
+        shape = tuple(int(s) for s in self.image_shape)
+        if len(shape) == 2:
+            shape = (1, *shape)
+        if len(shape) != 3 or min(shape) < 1:
+            raise ValueError(
+                "image_shape must be (channels, height, width) or (height, width); "
+                f"got {self.image_shape!r}."
+            )
+        if int(np.prod(shape)) != n_features:
+            raise ValueError(
+                f"image_shape={self.image_shape!r} holds {int(np.prod(shape))} values, "
+                f"but X has {n_features} features per row."
+            )
+        return shape
+
+    def _inputs(self, torch, X):
+        """Scaled rows as a tensor of the encoder's input shape."""
+        scaled = (X - self.offset_) / self.scale_
+        t = torch.from_numpy(np.ascontiguousarray(scaled, dtype=np.float32))
+        shape = self._shape(X.shape[1])
+        return t if shape is None else t.view(-1, *shape)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train the encoder on the rows of ``X`` without labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Flattened images (with ``image_shape``) or tabular rows.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The fitted transformer.
+        """
+        X = validate_data(self, X, dtype=np.float32, ensure_min_samples=2)
+        shape = self._shape(X.shape[1])
+        torch, nets = _import_torch()
+        if shape is None:
+            self.offset_ = X.mean(axis=0)
+            std = X.std(axis=0)
+            self.scale_ = np.where(std > 0, std, 1).astype(np.float32)
+        else:
+            self.offset_ = np.float32(X.min())
+            self.scale_ = np.float32(max(X.max() - X.min(), 1e-12))
+        device = self.device
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        seed = int(check_random_state(self.random_state).randint(2**31 - 1))
+        with _torch_threads(torch, self.n_jobs), torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            if shape is None:
+                encoder = nets.MLPEncoder(X.shape[1], self.embedding_dim)
+            else:
+                encoder = nets.ConvEncoder(shape[0], self.embedding_dim)
+            projector = nets.projection_head(self.embedding_dim, self.projection_dim)
+            self._train(torch, nets, encoder, projector, X, device, seed)
+        self.encoder_ = encoder.cpu().eval()
+        self.projector_ = projector.cpu().eval()
+        return self
+
+    def _train(self, torch, nets, encoder, projector, X, device, seed):
+        encoder.to(device).train()
+        projector.to(device).train()
+        params = list(encoder.parameters()) + list(projector.parameters())
+        optimizer = torch.optim.Adam(params, lr=self.learning_rate)
+        generator = torch.Generator().manual_seed(seed)
+        data = self._inputs(torch, X)
+        n = len(data)
+        batch = min(self.batch_size, n)
+        colour = data.dim() == 4 and data.shape[1] == 3
+        bar = self._progress()
+        start = time.perf_counter()
+        self.loss_curve_ = []
+        for _ in range(self.max_epochs):
+            order = torch.randperm(n, generator=generator)
+            losses, out_of_time = [], False
+            for b0 in range(0, n, batch):
+                rows = order[b0 : b0 + batch]
+                if len(rows) < 2:  # BatchNorm and the loss need two rows
+                    continue
+                x = data[rows]
+                if data.dim() == 4:
+                    v1 = nets.augment_images(x, generator, colour)
+                    v2 = nets.augment_images(x, generator, colour)
+                else:
+                    v1 = nets.corrupt_rows(x, data, generator)
+                    v2 = nets.corrupt_rows(x, data, generator)
+                z1 = projector(encoder(v1.to(device)))
+                z2 = projector(encoder(v2.to(device)))
+                loss = nets.nt_xent(z1, z2, self.temperature)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                losses.append(loss.item())
+                out_of_time = (
+                    self.max_time is not None
+                    and time.perf_counter() - start > self.max_time
+                )
+                if out_of_time:
+                    break
+            self.loss_curve_.append(float(np.mean(losses)))
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(loss=f"{self.loss_curve_[-1]:.3f}")
+            if out_of_time:
+                break
+        if bar is not None:
+            bar.close()
+        self.n_epochs_ = len(self.loss_curve_)
+
+    def _progress(self):
+        if not self.verbose:
+            return None
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:  # pragma: no cover - tqdm comes with the torch extra
+            return None
+        return tqdm(total=self.max_epochs, desc="SimCLR", unit="epoch", file=sys.stderr)
+
+    def transform(self, X):
+        """Embed the rows of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, projection_dim or embedding_dim)
+            L2-normalised, float32.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float32, reset=False)
+        torch, _ = _import_torch()
+        out = []
+        with _torch_threads(torch, self.n_jobs), torch.no_grad():
+            data = self._inputs(torch, X)
+            for b0 in range(0, len(data), 1024):
+                z = self.encoder_(data[b0 : b0 + 1024])
+                if self.output == "projection":
+                    z = self.projector_(z)
+                out.append(torch.nn.functional.normalize(z, dim=1).numpy())
+        if not out:
+            dim = (
+                self.projection_dim
+                if self.output == "projection"
+                else self.embedding_dim
+            )
+            return np.empty((0, dim), dtype=np.float32)
+        return np.concatenate(out).astype(np.float32, copy=False)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        tags.non_deterministic = False
+        return tags
