@@ -18,7 +18,7 @@ from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_limits
 
 from skactive import RandomSampler, TypiClustSampler
-from skactive._demo import score_labeled
+from skactive._demo import budget_curve
 from skactive.cluster import SampledKMeans
 
 LABELS = (10, 20, 30, 50)
@@ -53,13 +53,8 @@ def curves(name, n_seeds=5):
             X, y, test_size=0.3, stratify=y, random_state=seed
         )
         for label, sampler in samplers(seed).items():
-            sampler.fit(X_tr)
-            mask = np.zeros(len(X_tr), dtype=bool)
-            row = []
-            for n in LABELS:
-                mask[sampler.query(mask, n - mask.sum())] = True
-                row.append(score_labeled(X_tr, y_tr, np.flatnonzero(mask), X_te, y_te))
-            acc.setdefault(label, []).append(row)
+            curve, _ = budget_curve(sampler, X_tr, y_tr, X_te, y_te, LABELS)
+            acc.setdefault(label, []).append(curve)
     return {label: np.array(rows) for label, rows in acc.items()}
 
 

@@ -27,6 +27,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.neighbors import KNeighborsClassifier
 
 from skactive import RandomSampler, TypiClustSampler
+from skactive._demo import budget_curve
 from skactive.features import SimCLRTransformer
 
 LABELS = (10, 20, 30, 50)
@@ -59,21 +60,11 @@ def low_budget(Z, y, C, seeds, sampler_cls):
     """Accuracy after each round of picks, mean over seeds."""
     acc = []
     for seed in seeds:
-        tr, te = train_test_split(
-            np.arange(len(y)), test_size=0.3, stratify=y, random_state=seed
+        Z_tr, Z_te, y_tr, y_te = train_test_split(
+            Z, y, test_size=0.3, stratify=y, random_state=seed
         )
-        sampler = sampler_cls(random_state=seed).fit(Z[tr])
-        mask = np.zeros(len(tr), dtype=bool)
-        row = []
-        for n in LABELS:
-            mask[sampler.query(mask, n - int(mask.sum()))] = True
-            picked = tr[mask]
-            if len(np.unique(y[picked])) < 2:
-                row.append(np.mean(y[te] == y[picked][0]))
-                continue
-            model = LogisticRegression(C=C, max_iter=2000).fit(Z[picked], y[picked])
-            row.append(model.score(Z[te], y[te]))
-        acc.append(row)
+        sampler = sampler_cls(random_state=seed)
+        acc.append(budget_curve(sampler, Z_tr, y_tr, Z_te, y_te, LABELS, C)[0])
     return np.mean(acc, axis=0)
 
 

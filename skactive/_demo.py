@@ -21,7 +21,7 @@ STRATEGIES = {
 }
 
 
-def score_labeled(X_train, y_train, picks, X_test, y_test):
+def score_labeled(X_train, y_train, picks, X_test, y_test, C=1.0):
     """Test accuracy of a LogisticRegression trained on the picked points only.
 
     With a single class among the picks, that class is predicted everywhere.
@@ -29,8 +29,36 @@ def score_labeled(X_train, y_train, picks, X_test, y_test):
     classes = np.unique(y_train[picks])
     if len(classes) == 1:
         return float(np.mean(y_test == classes[0]))
-    model = LogisticRegression(max_iter=1000)
+    model = LogisticRegression(C=C, max_iter=2000)
     return float(model.fit(X_train[picks], y_train[picks]).score(X_test, y_test))
+
+
+def budget_curve(sampler, X_train, y_train, X_test, y_test, n_labels, C=1.0):
+    """Accuracy after each round of a cold-start loop with ``sampler``.
+
+    The sampler is fitted on ``X_train``; round ``r`` asks it for the labels that
+    bring the labeled count to ``n_labels[r]``, then a LogisticRegression (``C``)
+    trained on all labeled rows is scored on the test set.
+
+    Returns
+    -------
+    accuracy : list of float
+        One per round.
+    seconds : float
+        Time spent in ``query``.
+    """
+    sampler.fit(X_train)
+    mask = np.zeros(len(X_train), dtype=bool)
+    accuracy, seconds = [], 0.0
+    for n in n_labels:
+        t0 = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)  # duplicate points
+            mask[sampler.query(mask, budget=int(n - mask.sum()))] = True
+        seconds += time.perf_counter() - t0
+        picks = np.flatnonzero(mask)
+        accuracy.append(score_labeled(X_train, y_train, picks, X_test, y_test, C))
+    return accuracy, seconds
 
 
 def run_demo(n_seeds=5, step=10, max_labels=60, test_size=0.3):
@@ -64,16 +92,10 @@ def run_demo(n_seeds=5, step=10, max_labels=60, test_size=0.3):
             X, y, test_size=test_size, stratify=y, random_state=seed
         )
         for name, cls in STRATEGIES.items():
-            sampler = cls(random_state=seed).fit(X_tr)
-            mask = np.zeros(len(X_tr), dtype=bool)
-            for r in range(len(n_labels)):
-                t0 = time.perf_counter()
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", ConvergenceWarning)
-                    mask[sampler.query(mask, budget=step)] = True
-                seconds[name] += time.perf_counter() - t0
-                picks = np.flatnonzero(mask)
-                acc[name][seed, r] = score_labeled(X_tr, y_tr, picks, X_te, y_te)
+            sampler = cls(random_state=seed)
+            curve, spent = budget_curve(sampler, X_tr, y_tr, X_te, y_te, n_labels)
+            acc[name][seed] = curve
+            seconds[name] += spent
     return {"n_labels": n_labels, **acc, "seconds": seconds}
 
 
