@@ -23,7 +23,9 @@ autosummary_generate = True
 autodoc_default_options = {
     "members": True,
     "inherited-members": True,
-    "exclude-members": "get_metadata_routing, set_fit_request, set_predict_request",
+    "exclude-members": (
+        "get_metadata_routing, set_fit_request, set_predict_request, set_output"
+    ),
 }
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False

@@ -280,7 +280,7 @@ class TypiClustSampler(BaseSampler):
         if isinstance(clusterer, SampledKMeans):
             clusterer._fit_rows(X, self._norms)
         else:
-            clusterer.fit(self._rows() if self.normalize else X)
+            clusterer.fit(self._rows())
         labels = np.asarray(clusterer.labels_)
         self._log(
             f"{type(clusterer).__name__}: {n_clusters} clusters of {len(X)} points "
