@@ -55,7 +55,6 @@ def _k_center_greedy(
         np.maximum.at(radius, group, d)
     picks = np.empty(budget, dtype=np.intp)
     dists = np.empty(budget, dtype=np.float64)
-    new = np.empty_like(d)
     start, scanned = time.perf_counter(), 0
     report = {budget * q // 10 for q in range(1, 10)} - {0} if log else set()
     for i in range(budget):
@@ -77,6 +76,7 @@ def _k_center_greedy(
         d[c] = -1
         if i + 1 == budget:
             break
+        reset, members = slice(None, n_centers), slice(None)  # every group
         if prune and n_centers > 1:
             old_sq = centers_sq[: n_centers - 1]
             D = old_sq - 2 * (centers[: n_centers - 1] @ X[c])
@@ -86,35 +86,24 @@ def _k_center_greedy(
             slack = _ROUNDING * (old_sq + X_sq[c])
             scan = 4 * radius[: n_centers - 1] * (1 + _PRUNE_MARGIN) + slack >= D
             rows = np.flatnonzero(scan[group])
+            if 2 * len(rows) <= n:  # else one pass over the pool is cheaper
+                reset, members = np.flatnonzero(scan), rows
+        step = max(1, block_size // X.shape[1])
+        if isinstance(members, slice):
+            blocks = [slice(r0, r0 + step) for r0 in range(0, n, step)]
         else:
-            rows = None
-        scanned += n if rows is None else len(rows)
-        if rows is None or 2 * len(rows) > n:
-            # Most points must be looked at: one pass over the pool is cheapest.
-            np.dot(X, X[c], out=new)
-            new *= -2
-            new += X_sq
+            blocks = [members[r0 : r0 + step] for r0 in range(0, len(members), step)]
+        scanned += n if isinstance(members, slice) else len(members)
+        for sub in blocks:
+            new = X_sq[sub] - 2 * (X[sub] @ X[c])
             new += X_sq[c]
             np.maximum(new, 0, out=new)
-            closer = new < d
-            d[closer] = new[closer]
-            group[closer] = g_new
-            radius[:n_centers] = -1
-            np.maximum.at(radius, group, d)
-            continue
-        step = max(1, block_size // X.shape[1])
-        for r0 in range(0, len(rows), step):
-            sub = rows[r0 : r0 + step]
-            new_sub = X_sq[sub] - 2 * (X[sub] @ X[c])
-            new_sub += X_sq[c]
-            np.maximum(new_sub, 0, out=new_sub)
-            closer = new_sub < d[sub]
-            moved = sub[closer]
-            d[moved] = new_sub[closer]
-            group[moved] = g_new
-        # The scanned groups and the new one hold exactly the scanned points.
-        radius[np.flatnonzero(scan)] = -1
-        np.maximum.at(radius, group[rows], d[rows])
+            closer = new < d[sub]
+            d[sub] = np.where(closer, new, d[sub])
+            group[sub] = np.where(closer, g_new, group[sub])
+        # The groups looked at, and the new one, hold exactly the points looked at.
+        radius[reset] = -1
+        np.maximum.at(radius, group[members], d[members])
     if log:
         log(f"{budget} picks in {time.perf_counter() - start:.1f} s")
     return picks, dists
