@@ -26,6 +26,7 @@ import numpy as np
 
 METHODS = [
     "typiclust",
+    "typiclust-exact",
     "coreset",
     "random",
     "skactiveml-typiclust",
@@ -75,12 +76,13 @@ def run_one(method, n, d, budget, n_labeled):
         )
         picks = qs.query(X, y, batch_size=budget)
     else:
-        cls = {
-            "typiclust": TypiClustSampler,
-            "coreset": CoresetSampler,
-            "random": RandomSampler,
+        sampler = {
+            "typiclust": TypiClustSampler(random_state=0),
+            "typiclust-exact": TypiClustSampler(typicality="exact", random_state=0),
+            "coreset": CoresetSampler(random_state=0),
+            "random": RandomSampler(random_state=0),
         }[method]
-        picks = cls(random_state=0).fit(X).query(mask, budget)
+        picks = sampler.fit(X).query(mask, budget)
     seconds = time.perf_counter() - start
     peak = rss_kib("VmHWM") - before
     assert len(np.unique(picks)) == budget and not mask[picks].any()

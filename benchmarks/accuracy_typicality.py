@@ -1,0 +1,119 @@
+# Authors: The skactive developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""What does sampled typicality (TypiClust's ``typicality="sampled"``) change?
+
+1. Per cluster: each digit class of MNIST-5k and of digits taken as one cluster,
+   sampled at 10 % (the harshest ratio the sampler uses; its sample is at least
+   2,048 points): how often the sampled search picks the exact most typical point,
+   and the exact typicality of its pick relative to the best.
+2. Low-budget accuracy of the picks with ``typicality="exact"`` and with sampling at
+   10 % in every cluster, on digits and MNIST-5k (cold start, rounds of 10 labels,
+   LogisticRegression on the picks, held-out 30 %, 5 seeds).
+3. At scale, where ``typicality="auto"`` samples: 300,000 x 64 Gaussian blobs,
+   budget 10 (clusters of about 30,000 points): time, same picks, exact typicality
+   of the picks.
+
+Run: python benchmarks/accuracy_typicality.py  (a few minutes on 1 core)
+"""
+
+import time
+import warnings
+from contextlib import contextmanager
+
+import numpy as np
+from accuracy_clustering import LABELS, load
+from scale import make_pool
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import normalize
+from threadpoolctl import threadpool_limits
+
+import skactive.samplers._typiclust as typiclust
+from skactive import TypiClustSampler, typicality
+from skactive._demo import budget_curve
+
+
+@contextmanager
+def sample_tenth():
+    """Sample 10 % of every cluster, however small (the sampler's floor is 2,048)."""
+    before = typiclust.TYPICALITY_SAMPLE
+    typiclust.TYPICALITY_SAMPLE = 0
+    try:
+        yield
+    finally:
+        typiclust.TYPICALITY_SAMPLE = before
+
+
+def per_cluster(name, n_seeds=5):
+    X, y = load(name)
+    X = normalize(X.astype(np.float32))
+    hits, ratios = [], []
+    with sample_tenth():
+        for label in np.unique(y):
+            members = np.flatnonzero(y == label)
+            exact = typicality(X[members], 20)
+            for seed in range(n_seeds):
+                state = typiclust._SampledClusterTypicality(
+                    lambda i: X[i], members, np.random.RandomState(seed)
+                )
+                pick, score = state.pop_most_typical(20)
+                hits.append(pick == members[np.argmax(exact)])
+                ratios.append(score / exact.max())
+    return np.mean(hits), np.mean(ratios), np.min(ratios)
+
+
+def curves(name, n_seeds=5):
+    X, y = load(name)
+    acc = {"exact": [], "sampled at 10 %": []}
+    for seed in range(n_seeds):
+        X_tr, X_te, y_tr, y_te = train_test_split(
+            X, y, test_size=0.3, stratify=y, random_state=seed
+        )
+        for label, kind in (("exact", "exact"), ("sampled at 10 %", "sampled")):
+            sampler = TypiClustSampler(typicality=kind, random_state=seed)
+            with sample_tenth():
+                curve, _ = budget_curve(sampler, X_tr, y_tr, X_te, y_te, LABELS)
+            acc[label].append(curve)
+    return {label: np.array(rows) for label, rows in acc.items()}
+
+
+def at_scale(n=300_000, d=64, budget=10):
+    X, _ = make_pool(n, d)
+    out = {}
+    for kind in ("exact", "auto"):
+        sampler = TypiClustSampler(typicality=kind, random_state=0).fit(X)
+        start = time.perf_counter()
+        picks = sampler.query(budget=budget)
+        out[kind] = (time.perf_counter() - start, picks, sampler.query_scores_)
+    sizes = np.sort(np.bincount(sampler.labels_))[::-1][:budget]
+    return out, sizes
+
+
+if __name__ == "__main__":
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    with threadpool_limits(1):
+        print("1. one class = one cluster, sampled at 10 %, 5 seeds each")
+        for name in ("digits", "mnist"):
+            agree, mean, low = per_cluster(name)
+            print(
+                f"{name}: exact pick found {100 * agree:.0f} %, typicality of the "
+                f"pick / best: mean {mean:.4f}, min {low:.4f}"
+            )
+        for name in ("digits", "mnist"):
+            print(f"\n2. {name}: test accuracy (%), mean ± std over 5 seeds")
+            print(f"{'labels':<18}" + "".join(f"{n:>13}" for n in LABELS))
+            for label, acc in curves(name).items():
+                cells = "".join(
+                    f"{100 * m:7.1f} ± {100 * s:3.1f}"
+                    for m, s in zip(acc.mean(0), acc.std(0), strict=True)
+                )
+                print(f"{label:<18}{cells}")
+        out, sizes = at_scale()
+        t_exact, p_exact, s_exact = out["exact"]
+        t_auto, p_auto, s_auto = out["auto"]
+        print(
+            f"\n3. 300,000 x 64, budget 10, clusters of {sizes.min()}-{sizes.max()} "
+            f"points: exact {t_exact:.1f} s, auto (sampled) {t_auto:.1f} s; same pick "
+            f"in {np.sum(p_exact == p_auto)} of 10 clusters; typicality of the "
+            f"sampled picks / exact picks: min {np.min(s_auto / s_exact):.4f}"
+        )
