@@ -117,9 +117,10 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
         X = validate_data(self, X, dtype=np.float32, order="C")
         return self._fit_rows(X)
 
-    def _fit_rows(self, X, norms=None):
+    def _fit_rows(self, X, norms=None, nearest=nearest_sq_dists):
         """Fit on ``X`` with its rows divided by ``norms`` (when given), without
         making the divided copy of ``X``: only the sample and blocks are divided.
+        ``nearest`` is the assignment kernel (a torch one for a device).
         """
         n = X.shape[0]
         if n < self.n_clusters:
@@ -159,14 +160,14 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
         self.cluster_centers_ = best.cluster_centers_.astype(np.float32)
         self.n_iter_ = best.n_iter_
         self.n_training_samples_ = n_train
-        self.labels_ = self._assign(X, norms)
+        self.labels_ = self._assign(X, norms, nearest)
         return self
 
-    def _assign(self, X, norms=None):
+    def _assign(self, X, norms=None, nearest=nearest_sq_dists):
         X_sq = row_sq_norms(X)
         if norms is not None:
             X_sq = X_sq / norms**2
-        return nearest_sq_dists(X, self.cluster_centers_, X_sq, norms=norms)[0]
+        return nearest(X, self.cluster_centers_, X_sq, norms=norms)[0]
 
     def predict(self, X):
         """Index of the nearest centroid of each row of ``X``.

@@ -13,6 +13,7 @@ from skactive.base import BaseSampler
 from skactive.utils._compat import validate_params
 from skactive.utils._distances import BLOCK_SIZE, nearest_sq_dists, row_sq_norms
 from skactive.utils._parallel import limit_threads
+from skactive.utils._torch import TorchKernels, torch_device
 from skactive.utils._validation import check_budget, check_labeled_mask
 
 # A group is skipped only when its radius is clearly below half the distance to the
@@ -181,6 +182,13 @@ class CoresetSampler(BaseSampler):
 
     Parameters
     ----------
+    device : str or None, default=None
+        Where the greedy runs. ``None``: numpy on the CPU, with triangle-inequality
+        pruning, and torch is never imported. A torch device (``"cuda"``,
+        ``"cuda:1"``, ``"mps"``, ``"cpu"``): the pool is copied to it for the
+        query and each pick is one pass over it in torch, without pruning (a
+        GPU's bandwidth makes the pass cheap); same formulas and tie rules, so the
+        picks agree with the CPU path but for float32 near-ties.
     n_jobs : int or None, default=None
         BLAS threads in the per-pick loop; ``-1`` means all cores. ``None`` means
         one: each pick is a memory-bound pass, and on a busy 2-core machine two
@@ -238,12 +246,14 @@ class CoresetSampler(BaseSampler):
 
     _parameter_constraints: dict = {
         **BaseSampler._parameter_constraints,
+        "device": [str, None],
         "n_jobs": [numbers.Integral, None],
         "verbose": ["verbose"],
     }
 
-    def __init__(self, n_jobs=None, verbose=0, random_state=None):
+    def __init__(self, device=None, n_jobs=None, verbose=0, random_state=None):
         super().__init__(random_state=random_state)
+        self.device = device
         self.n_jobs = n_jobs
         self.verbose = verbose
 
@@ -252,7 +262,9 @@ class CoresetSampler(BaseSampler):
         self._X_sq = row_sq_norms(X)
 
     def _query(self, mask, budget, rng):
+        greedy = _k_center_greedy
+        if self.device is not None:
+            kernels = TorchKernels(*torch_device(self.device, type(self).__name__))
+            greedy = kernels.k_center_greedy
         with limit_threads(self.n_jobs, default=1):
-            return _k_center_greedy(
-                self.X_fit_, self._X_sq, mask, budget, rng, log=self._log
-            )
+            return greedy(self.X_fit_, self._X_sq, mask, budget, rng, log=self._log)

@@ -17,9 +17,11 @@ from skactive.utils._compat import HasMethods, Interval, StrOptions, validate_pa
 from skactive.utils._distances import (
     knn_sq_dist_stats,
     mean_knn_sq_dist,
+    nearest_sq_dists,
     row_sq_norms,
 )
 from skactive.utils._parallel import limit_threads
+from skactive.utils._torch import TorchKernels, torch_device
 
 # Added to the mean squared distance before inverting it, as the authors do.
 _EPS = 1e-5
@@ -145,6 +147,14 @@ class TypiClustSampler(BaseSampler):
         - An estimator with an ``n_clusters`` parameter and a ``labels_`` attribute
           after fit: cloned at each query, its ``n_clusters`` set as in step 1 and
           its ``random_state`` (if any) set from this sampler's ``random_state``.
+    device : str or None, default=None
+        Where the distance kernels run (the assignment of every point to a
+        centroid with :class:`~skactive.cluster.SampledKMeans`, and typicality).
+        ``None``: numpy on the CPU, and torch is never imported. A torch device
+        (``"cuda"``, ``"cuda:1"``, ``"mps"``, ``"cpu"``): the same kernels in torch
+        on it, with the same formulas and tie rules, so the picks agree with the
+        CPU path but for float32 near-ties. The authors' k-means and the
+        training of ``SampledKMeans`` on its sample stay on the CPU.
     n_jobs : int or None, default=None
         BLAS and OpenMP threads during a query (k-means, distances); ``-1`` means
         all cores, ``None`` leaves the libraries' own setting.
@@ -227,6 +237,7 @@ class TypiClustSampler(BaseSampler):
             StrOptions({"auto", "reference", "sampled"}),
             HasMethods(["fit", "get_params"]),
         ],
+        "device": [str, None],
         "n_jobs": [numbers.Integral, None],
         "verbose": ["verbose"],
     }
@@ -239,11 +250,13 @@ class TypiClustSampler(BaseSampler):
         normalize=True,
         typicality="auto",
         clusterer="auto",
+        device=None,
         n_jobs=None,
         verbose=0,
         random_state=None,
     ):
         super().__init__(random_state=random_state)
+        self.device = device
         self.n_jobs = n_jobs
         self.verbose = verbose
         self.n_neighbors = n_neighbors
@@ -299,12 +312,16 @@ class TypiClustSampler(BaseSampler):
 
     def _select(self, mask, budget, rng):
         X = self.X_fit_
+        knn, nearest = knn_sq_dist_stats, nearest_sq_dists
+        if self.device is not None:
+            kernels = TorchKernels(*torch_device(self.device, type(self).__name__))
+            knn, nearest = kernels.knn_sq_dist_stats, kernels.nearest_sq_dists
         n_clusters = min(int(np.count_nonzero(mask)) + budget, self.max_clusters)
         seed = rng.randint(np.iinfo(np.int32).max)
         start = time.perf_counter()
         clusterer = self._make_clusterer(n_clusters, seed)
         if isinstance(clusterer, SampledKMeans):
-            clusterer._fit_rows(X, self._norms)
+            clusterer._fit_rows(X, self._norms, nearest)
         else:
             clusterer.fit(self._rows())
         labels = np.asarray(clusterer.labels_)
@@ -336,7 +353,7 @@ class TypiClustSampler(BaseSampler):
                 if len(candidates[c]) == 0:
                     continue  # this cluster ran out: the round robin moves on
                 if c not in state:
-                    state[c] = self._cluster_typicality(candidates[c], rng)
+                    state[c] = self._cluster_typicality(candidates[c], rng, knn)
                 pick, score = state[c].pop_most_typical(self.n_neighbors)
                 picks.append(pick)
                 scores.append(score)
@@ -355,14 +372,14 @@ class TypiClustSampler(BaseSampler):
         self.query_clusters_ = np.asarray(clusters, dtype=labels.dtype)
         return np.asarray(picks, dtype=np.intp), np.asarray(scores)
 
-    def _cluster_typicality(self, candidates, rng):
+    def _cluster_typicality(self, candidates, rng, knn):
         sampled = self.typicality == "sampled" or (
             self.typicality == "auto"
             and len(candidates) > AUTO_SAMPLED_TYPICALITY_ABOVE
         )
         if sampled:
-            return _SampledClusterTypicality(self._rows, candidates, rng)
-        return _ClusterTypicality(self._rows, candidates)
+            return _SampledClusterTypicality(self._rows, candidates, rng, knn)
+        return _ClusterTypicality(self._rows, candidates, knn)
 
 
 class _ClusterTypicality:
@@ -377,9 +394,10 @@ class _ClusterTypicality:
     The typicality is thus always exact among the current candidates.
     """
 
-    def __init__(self, rows, candidates):
+    def __init__(self, rows, candidates, knn=knn_sq_dist_stats):
         self.rows = rows  # rows(index) -> the feature rows, as TypiClust sees them
         self.candidates = candidates  # live candidates, ascending pool indices
+        self.knn = knn  # the kernel: knn_sq_dist_stats, or its torch twin
         self.k = None
         self.removed = None  # the point picked last, not yet accounted for
 
@@ -388,7 +406,7 @@ class _ClusterTypicality:
         k = min(n_neighbors, m // 2)
         if k != self.k:
             self.k = k
-            self.sums, self.kth = knn_sq_dist_stats(self.rows(self.candidates), k)
+            self.sums, self.kth = self.knn(self.rows(self.candidates), k)
             return
         if self.removed is None:
             return
@@ -398,7 +416,7 @@ class _ClusterTypicality:
         # rounding difference between this and the blocked computation).
         stale = np.flatnonzero(d_y <= self.kth * (1 + 1e-4) + 1e-6)
         if len(stale):
-            sums, kth = knn_sq_dist_stats(Xc, k, rows=stale)
+            sums, kth = self.knn(Xc, k, rows=stale)
             self.sums[stale], self.kth[stale] = sums, kth
 
     def pop_most_typical(self, n_neighbors):
@@ -439,10 +457,11 @@ class _SampledClusterTypicality:
     the candidates left.
     """
 
-    def __init__(self, rows, candidates, rng):
+    def __init__(self, rows, candidates, rng, knn=knn_sq_dist_stats):
         self.rows = rows
         self.candidates = candidates
         self.rng = rng
+        self.knn = knn
 
     def pop_most_typical(self, n_neighbors):
         """Remove the most typical candidate of the shortlist; return it and its
@@ -457,10 +476,10 @@ class _SampledClusterTypicality:
         X = self.rows(self.candidates)
         ref = np.sort(self.rng.choice(m, s, replace=False))
         k_ref = min(max(1, round(k * s / m)), s - 1)
-        estimate, _ = knn_sq_dist_stats(X, k_ref, ref=ref)
+        estimate, _ = self.knn(X, k_ref, ref=ref)
         shortlist = np.sort(np.argsort(estimate, kind="stable")[:s])
         self.shortlist = self.candidates[shortlist]
-        sums, _ = knn_sq_dist_stats(X, k, rows=shortlist)
+        sums, _ = self.knn(X, k, rows=shortlist)
         t = 1.0 / (sums / k + _EPS)
         best = shortlist[_most_typical(t)]
         pick = self.candidates[best]

@@ -154,9 +154,9 @@ def test_typicality_auto_samples_only_large_clusters(monkeypatch):
     calls = []
     original = module._SampledClusterTypicality.__init__
 
-    def spy(self, rows, candidates, rng):
+    def spy(self, rows, candidates, *args):
         calls.append(len(candidates))
-        original(self, rows, candidates, rng)
+        original(self, rows, candidates, *args)
 
     monkeypatch.setattr(module._SampledClusterTypicality, "__init__", spy)
     TypiClustSampler(random_state=0).fit(X).query(budget=3)

@@ -1,0 +1,118 @@
+# Authors: The skactive developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""The torch kernels behind ``device=``, checked on torch's CPU device against the
+numpy path (no GPU on the test machines: the code is the same on any device)."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_blobs
+
+from skactive import CoresetSampler, TypiClustSampler
+from skactive.utils._distances import knn_sq_dist_stats, nearest_sq_dists
+
+torch = pytest.importorskip("torch")
+
+from skactive.utils._torch import TorchKernels, torch_device  # noqa: E402
+
+
+@pytest.fixture
+def kernels():
+    return TorchKernels(*torch_device("cpu", "test"), block_size=64)
+
+
+def test_knn_kernel_matches_numpy(kernels):
+    X = np.random.RandomState(0).normal(size=(120, 5)).astype(np.float32)
+    before = X.copy()
+    for kwargs in (
+        {},
+        {"rows": np.array([3, 0, 119, 50])},
+        {"rows": np.array([3, 0, 119, 50]), "ref": np.array([0, 1, 2, 3, 70, 119])},
+        {"ref": np.arange(0, 120, 3)},
+    ):
+        expected = knn_sq_dist_stats(X, 4, **kwargs)
+        got = kernels.knn_sq_dist_stats(X, 4, **kwargs)
+        for e, g in zip(expected, got, strict=True):
+            assert g.dtype == e.dtype and g.shape == e.shape
+            np.testing.assert_allclose(g, e, rtol=1e-4)
+    np.testing.assert_array_equal(X, before)
+
+
+def test_nearest_kernel_matches_numpy_and_leaves_the_pool_alone(kernels):
+    rs = np.random.RandomState(1)
+    X = rs.normal(size=(300, 6)).astype(np.float32)
+    C = rs.normal(size=(7, 6)).astype(np.float32)
+    norms = np.linalg.norm(X, axis=1).astype(np.float32)
+    before = X.copy()
+    for kwargs in ({}, {"X_sq": np.ones(300, np.float32), "norms": norms}):
+        e_near, e_dist = nearest_sq_dists(X, C, **kwargs)
+        g_near, g_dist = kernels.nearest_sq_dists(X, C, **kwargs)
+        np.testing.assert_array_equal(g_near, e_near)
+        np.testing.assert_allclose(g_dist, e_dist, rtol=1e-4, atol=1e-5)
+    np.testing.assert_array_equal(X, before)  # CPU tensors share numpy's memory
+
+
+@pytest.mark.parametrize("n_labeled", [0, 20])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"clusterer": "sampled"},
+        {"typicality": "sampled", "max_clusters": 4},  # revisits, sampled search
+        {"max_clusters": 4},  # revisits, kept neighbour lists
+    ],
+)
+def test_typiclust_on_a_torch_device_picks_what_numpy_picks(params, n_labeled):
+    X, _ = make_blobs(n_samples=800, centers=8, n_features=6, random_state=0)
+    mask = np.zeros(len(X), dtype=bool)
+    mask[np.random.RandomState(0).choice(len(X), n_labeled, replace=False)] = True
+    cpu = TypiClustSampler(random_state=0, **params).fit(X)
+    dev = TypiClustSampler(random_state=0, device="cpu", **params).fit(X)
+    np.testing.assert_array_equal(dev.query(mask, 30), cpu.query(mask, 30))
+    np.testing.assert_array_equal(dev.labels_, cpu.labels_)
+    np.testing.assert_allclose(dev.query_scores_, cpu.query_scores_, rtol=1e-4)
+
+
+@pytest.mark.parametrize("n_labeled", [0, 20])
+def test_coreset_on_a_torch_device_picks_what_numpy_picks(n_labeled):
+    X, _ = make_blobs(n_samples=2000, centers=8, n_features=6, random_state=0)
+    mask = np.zeros(len(X), dtype=bool)
+    mask[np.random.RandomState(0).choice(len(X), n_labeled, replace=False)] = True
+    cpu = CoresetSampler(random_state=0).fit(X)
+    dev = CoresetSampler(random_state=0, device="cpu").fit(X)
+    np.testing.assert_array_equal(dev.query(mask, 200), cpu.query(mask, 200))
+    np.testing.assert_allclose(dev.query_scores_, cpu.query_scores_, rtol=1e-4)
+
+
+@pytest.mark.parametrize("sampler", [TypiClustSampler, CoresetSampler])
+def test_bad_devices_are_named(sampler):
+    X, _ = make_blobs(n_samples=50, random_state=0)
+    with pytest.raises(ValueError, match="device='warp-drive' is not a torch device"):
+        sampler(device="warp-drive").fit(X).query(budget=2)
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="device='cuda'.*no CUDA device"):
+            sampler(device="cuda").fit(X).query(budget=2)
+
+
+@pytest.mark.parametrize("sampler", [TypiClustSampler, CoresetSampler])
+def test_a_device_without_torch_names_the_extra(sampler, monkeypatch):
+    X, _ = make_blobs(n_samples=50, random_state=0)
+    fitted = sampler(device="cpu").fit(X)
+    monkeypatch.setitem(sys.modules, "torch", None)
+    with pytest.raises(ImportError, match=r"pip install 'skactive\[torch\]'"):
+        fitted.query(budget=2)
+
+
+def test_the_default_path_never_imports_torch():
+    code = (
+        "import sys; import numpy as np; "
+        "from skactive import CoresetSampler, TypiClustSampler; "
+        "X = np.random.RandomState(0).normal(size=(300, 4)); "
+        "TypiClustSampler(random_state=0, clusterer='sampled').fit(X).query(budget=3); "
+        "CoresetSampler(random_state=0).fit(X).query(budget=3); "
+        "print('torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "False", out.stderr
