@@ -9,11 +9,13 @@ pool. Threads are pinned (``--threads``, default 1) for every library alike.
 
     python benchmarks/scale.py --n 200000 --d 64 --budget 100 --labeled 0
     python benchmarks/scale.py --grid issue   # the table of benchmarks/README.md
+    python benchmarks/scale.py --grid full    # every n, d, budget, labeled
 
 Needs ``pip install 'skactive[benchmark]'`` for the scikit-activeml peers.
 """
 
 import argparse
+import itertools
 import json
 import os
 import subprocess
@@ -114,7 +116,14 @@ def measure(method, n, d, budget, n_labeled, threads, timeout):
 
 
 GRIDS = {
-    # The configurations the scaling issue asks for.
+    # Every combination of the scaling issue's axes (36 configurations; hours with
+    # the peers on 1,000,000 x 512).
+    "full": list(
+        itertools.product(
+            (10_000, 200_000, 1_000_000), (64, 512), (10, 100, 1000), (0, 100)
+        )
+    ),
+    # The configurations the scaling issue's closing table needs.
     "issue": [
         (200_000, 64, 100, 0),
         (200_000, 64, 100, 100),
@@ -154,7 +163,15 @@ def main(argv=None):
         for method in args.methods:
             if method.startswith("skactiveml") and n > args.peers_up_to:
                 continue
-            if method == "random" and args.grid:
+            if method == "random" and args.grid == "issue":
+                continue
+            if (
+                method == "typiclust-exact"
+                and args.grid
+                and n < 5_000 * (budget + n_labeled)
+            ):
+                # The same as "typiclust": its largest clusters stay below the
+                # 10,000 points where typicality="auto" starts sampling.
                 continue
             r = measure(method, n, d, budget, n_labeled, args.threads, args.timeout)
             cells = (

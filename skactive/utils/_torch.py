@@ -50,7 +50,10 @@ class TorchKernels:
         Xt = self.tensor(X)
         Xt = Xt - Xt.mean(dim=0, dtype=torch.float64).to(Xt.dtype)
         X_sq = (Xt * Xt).sum(dim=1)
-        R, R_sq = (Xt, X_sq) if ref is None else (Xt[self.tensor(ref)], X_sq[ref])
+        if ref is None:
+            R, R_sq = Xt, X_sq
+        else:
+            R, R_sq = Xt[self.tensor(ref)], X_sq[self.tensor(ref)]
         if ref is not None:
             at = np.minimum(np.searchsorted(ref, rows), len(ref) - 1)
             own = ref[at] == rows
