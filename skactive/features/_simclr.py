@@ -175,6 +175,12 @@ class SimCLRTransformer(TransformerMixin, BaseEstimator):
                 "image_shape must be (channels, height, width) or (height, width); "
                 f"got {self.image_shape!r}."
             )
+        if min(shape[1:]) < 4:
+            raise ValueError(
+                f"image_shape={self.image_shape!r}: images need at least 4 x 4 "
+                "pixels for the convolutional encoder (two 2 x 2 poolings); pass "
+                "smaller ones as tabular rows (image_shape=None)."
+            )
         if int(np.prod(shape)) != n_features:
             raise ValueError(
                 f"image_shape={self.image_shape!r} holds {int(np.prod(shape))} values, "

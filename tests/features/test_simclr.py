@@ -136,6 +136,12 @@ def test_verbose_shows_a_progress_bar(digits, capsys):
             ValueError,
             "image_shape must be",
         ),
+        (
+            {"image_shape": (3, 3)},
+            np.zeros((5, 9)),
+            ValueError,
+            r"image_shape=\(3, 3\): images need at least 4 x 4 pixels",
+        ),
         ({}, np.array([[0.0, np.nan], [1.0, 2.0]]), ValueError, "NaN"),
         ({}, np.zeros(5), ValueError, "Expected 2D array"),
         ({"temperature": 0}, np.zeros((5, 3)), ValueError, "temperature"),
