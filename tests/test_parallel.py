@@ -48,3 +48,6 @@ def test_verbose_reports_progress(capsys, budget):
     assert f"[TypiClustSampler] typicality: {budget} picks" in out
     CoresetSampler(random_state=0).fit(X).query(budget=budget)
     assert capsys.readouterr().err == ""
+    pytest.importorskip("torch")
+    CoresetSampler(verbose=1, device="cpu", random_state=0).fit(X).query(budget=budget)
+    assert f"[CoresetSampler] {budget} picks in" in capsys.readouterr().err

@@ -63,9 +63,10 @@ class SimCLRTransformer(TransformerMixin, BaseEstimator):
         scale: they are mapped to [0, 1] with the minimum and maximum seen in fit.
     output : {"projection", "encoder"}, default="projection"
         Which layer ``transform`` returns. The projection head's output is the
-        default because it is what pays at low budgets: measured on MNIST-5k,
-        TypiClust at 10 labels reached about 79 % accuracy on it and about 50 % on
-        the encoder's output, while linear probes with all labels were alike.
+        default because it is what pays at low budgets: measured on MNIST-5k
+        after 5 CPU-minutes, TypiClust's first 10 picks covered all 10 digits on
+        it (79 % accuracy with those 10 labels) and 9 of them on the encoder's
+        output (61 %), while linear probes with all labels were alike (97 %).
     embedding_dim : int, default=128
         Size of the encoder's output.
     projection_dim : int, default=64

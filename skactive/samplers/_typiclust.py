@@ -342,7 +342,7 @@ class TypiClustSampler(BaseSampler):
         by_cluster = unlabeled[np.argsort(labels[unlabeled], kind="stable")]
         bounds = np.searchsorted(labels[by_cluster], ids, side="right")
         candidates = dict(zip(ids, np.split(by_cluster, bounds[:-1]), strict=True))
-        picks, scores, clusters = [], [], []
+        picks, scores, clusters, n_sampled = [], [], [], 0
         for group in (order[large], order[~large]):
             alive = sum(len(candidates[c]) > 0 for c in group)
             state = {}
@@ -354,6 +354,7 @@ class TypiClustSampler(BaseSampler):
                     continue  # this cluster ran out: the round robin moves on
                 if c not in state:
                     state[c] = self._cluster_typicality(candidates[c], rng, knn)
+                    n_sampled += isinstance(state[c], _SampledClusterTypicality)
                 pick, score = state[c].pop_most_typical(self.n_neighbors)
                 picks.append(pick)
                 scores.append(score)
@@ -365,6 +366,7 @@ class TypiClustSampler(BaseSampler):
 
         self._log(
             f"typicality: {budget} picks from {len(set(clusters))} clusters "
+            f"({n_sampled} of them with sampled typicality) "
             f"in {time.perf_counter() - start:.1f} s"
         )
         self.labels_ = labels

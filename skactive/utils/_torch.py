@@ -8,6 +8,8 @@ float32 on the device in bounded blocks, and follows its numpy twin exactly (sam
 formula, same tie rules), so that results agree up to float32 rounding.
 """
 
+import time
+
 import numpy as np
 
 from skactive.utils._distances import BLOCK_SIZE, _row_step
@@ -47,8 +49,11 @@ class TorchKernels:
         torch = self.torch
         n = X.shape[0]
         rows = np.arange(n) if rows is None else np.asarray(rows)
-        Xt = self.tensor(X)
-        Xt = Xt - Xt.mean(dim=0, dtype=torch.float64).to(Xt.dtype)
+        # Centred as on the numpy path; the mean in float64 on the CPU, as some
+        # devices (MPS) have no float64.
+        Xt = self.tensor(X) - self.tensor(
+            X.mean(axis=0, dtype=np.float64).astype(X.dtype)
+        )
         X_sq = (Xt * Xt).sum(dim=1)
         if ref is None:
             R, R_sq = Xt, X_sq
@@ -72,9 +77,9 @@ class TorchKernels:
                 D[self.tensor(hit), self.tensor(at[r0 : r0 + step][hit])] = torch.inf
             near = torch.topk(D, n_neighbors, dim=1, largest=False).values
             near += X_sq[q][:, None]
-            near.clamp_(min=0)
-            sums[r0 : r0 + step] = near.sum(dim=1, dtype=torch.float64).cpu().numpy()
-            kth[r0 : r0 + step] = near.max(dim=1).values.cpu().numpy()
+            near = near.clamp_(min=0).cpu().numpy()  # rows x K: small
+            sums[r0 : r0 + step] = near.sum(axis=1, dtype=np.float64)
+            kth[r0 : r0 + step] = near.max(axis=1)
         return sums, kth
 
     def nearest_sq_dists(self, X, C, X_sq=None, C_sq=None, norms=None):
@@ -120,9 +125,10 @@ class TorchKernels:
         picks = np.empty(budget, dtype=np.intp)
         dists = np.empty(budget, dtype=np.float64)
         step = max(1, self.block_size // X.shape[1])
+        start = time.perf_counter()
         for i in range(budget):
             if log and i and i % max(1, budget // 10) == 0:
-                log(f"{i}/{budget} picks")
+                log(f"{i}/{budget} picks in {time.perf_counter() - start:.1f} s")
             if i == 0 and len(labeled) == 0:
                 picks[0], dists[0] = rng.choice(n), np.inf
             else:
@@ -138,4 +144,7 @@ class TorchKernels:
                 new += Xt_sq[c]
                 new.clamp_(min=0)
                 torch.minimum(d[r0 : r0 + step], new, out=d[r0 : r0 + step])
+        if log:
+            seconds = time.perf_counter() - start
+            log(f"{budget} picks in {seconds:.1f} s on {self.device}")
         return picks, dists
