@@ -58,15 +58,20 @@ def curves(name, n_seeds=5):
     return {label: np.array(rows) for label, rows in acc.items()}
 
 
+def print_curves(title, curves, width=26):
+    """One line per method: mean ± std accuracy at each number of labels."""
+    print(f"\n{title}: test accuracy (%), mean ± std over 5 seeds")
+    print(f"{'labels':<{width}}" + "".join(f"{n:>13}" for n in LABELS))
+    for label, acc in curves.items():
+        cells = "".join(
+            f"{100 * m:7.1f} ± {100 * s:3.1f}"
+            for m, s in zip(acc.mean(0), acc.std(0), strict=True)
+        )
+        print(f"{label:<{width}}{cells}")
+
+
 if __name__ == "__main__":
     warnings.simplefilter("ignore", ConvergenceWarning)
     with threadpool_limits(1):
         for name in ("digits", "mnist"):
-            print(f"\n{name}: test accuracy (%), mean ± std over 5 seeds")
-            print(f"{'labels':<26}" + "".join(f"{n:>13}" for n in LABELS))
-            for label, acc in curves(name).items():
-                cells = "".join(
-                    f"{100 * m:7.1f} ± {100 * s:3.1f}"
-                    for m, s in zip(acc.mean(0), acc.std(0), strict=True)
-                )
-                print(f"{label:<26}{cells}")
+            print_curves(name, curves(name))

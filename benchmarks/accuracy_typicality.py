@@ -21,7 +21,7 @@ import warnings
 from contextlib import contextmanager
 
 import numpy as np
-from accuracy_clustering import LABELS, load
+from accuracy_clustering import LABELS, load, print_curves
 from scale import make_pool
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
@@ -100,14 +100,7 @@ if __name__ == "__main__":
                 f"pick / best: mean {mean:.4f}, min {low:.4f}"
             )
         for name in ("digits", "mnist"):
-            print(f"\n2. {name}: test accuracy (%), mean ± std over 5 seeds")
-            print(f"{'labels':<18}" + "".join(f"{n:>13}" for n in LABELS))
-            for label, acc in curves(name).items():
-                cells = "".join(
-                    f"{100 * m:7.1f} ± {100 * s:3.1f}"
-                    for m, s in zip(acc.mean(0), acc.std(0), strict=True)
-                )
-                print(f"{label:<18}{cells}")
+            print_curves(f"2. {name}", curves(name), width=18)
         out, sizes = at_scale()
         t_exact, p_exact, s_exact = out["exact"]
         t_auto, p_auto, s_auto = out["auto"]

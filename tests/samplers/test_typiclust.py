@@ -89,14 +89,20 @@ def test_typiclust_matches_brute_force(seed, n_labeled, budget):
     np.testing.assert_array_equal(picks, expected)
 
 
+def six_blobs(n_labeled):
+    """600 points in 6 blobs, ``n_labeled`` of them labeled at random."""
+    X, _ = make_blobs(n_samples=600, centers=6, n_features=4, random_state=2)
+    mask = np.zeros(len(X), dtype=bool)
+    rs = np.random.RandomState(n_labeled)
+    mask[rs.choice(len(X), n_labeled, replace=False)] = True
+    return X, mask
+
+
 @pytest.mark.parametrize("n_labeled", [0, 30])
 def test_typiclust_revisits_match_brute_force(n_labeled):
     # 6 clusters, 150 picks: every cluster is visited about 25 times, through the
     # kept neighbour lists and their recomputation when they run short.
-    rs = np.random.RandomState(n_labeled)
-    X, _ = make_blobs(n_samples=600, centers=6, n_features=4, random_state=2)
-    mask = np.zeros(len(X), dtype=bool)
-    mask[rs.choice(len(X), n_labeled, replace=False)] = True
+    X, mask = six_blobs(n_labeled)
     expected = brute_force_typiclust(X, mask, 150, random_state=0, max_clusters=6)
     sampler = TypiClustSampler(max_clusters=6, random_state=0).fit(X)
     np.testing.assert_array_equal(sampler.query(mask, 150), expected)
@@ -106,10 +112,7 @@ def test_typiclust_revisits_match_brute_force(n_labeled):
 def test_sampled_typicality_is_exact_when_the_sample_covers_the_cluster(n_labeled):
     # Clusters of at most 2048 candidates: the sample is the whole cluster, so the
     # shortlist is too, and every visit (150 picks in 6 clusters) is exact.
-    rs = np.random.RandomState(n_labeled)
-    X, _ = make_blobs(n_samples=600, centers=6, n_features=4, random_state=2)
-    mask = np.zeros(len(X), dtype=bool)
-    mask[rs.choice(len(X), n_labeled, replace=False)] = True
+    X, mask = six_blobs(n_labeled)
     exact = TypiClustSampler(max_clusters=6, typicality="exact", random_state=0)
     sampled = clone(exact).set_params(typicality="sampled")
     picks = exact.fit(X).query(mask, 150)
