@@ -82,8 +82,9 @@ def augment_images(x, generator, colour):
     One affine warp per image does the random resized crop (zoom 0.8-1.25 of the
     frame), a translation of up to 12 % and a rotation of up to 15 degrees; then
     colour jitter (brightness, contrast, saturation) for colour images, or its
-    grayscale counterpart, stroke width and intensity jitter, for single-channel
-    ones; then Gaussian noise and a random erased square. No flips: they change the
+    grayscale counterpart for single-channel ones: stroke width (images of 16
+    pixels a side and more) and intensity jitter; then Gaussian noise and a random
+    erased square. No flips: they change the
     meaning of digits and letters.
 
     Stroke width and intensity matter: both views of an image share them, so
@@ -118,13 +119,17 @@ def augment_images(x, generator, colour):
         saturation = uniform(0.6, 1.4, B, 1, 1, 1)
         out = grey + (out - grey) * saturation
     else:
-        # Stroke width: blend towards a 3 x 3 grey-level dilation (thicker) or,
-        # half as far, an erosion (thinner); then gamma and gain.
-        width = uniform(-1.0, 1.0, B, 1, 1, 1)
-        thick = F.max_pool2d(out, 3, stride=1, padding=1)
-        thin = -F.max_pool2d(-out, 3, stride=1, padding=1)
-        out = out + width.clamp(min=0) * (thick - out)
-        out = out + 0.5 * (-width).clamp(min=0) * (thin - out)
+        if min(x.shape[2:]) >= 16:
+            # Stroke width: blend towards a 3 x 3 grey-level dilation (thicker) or,
+            # half as far, an erosion (thinner). Not on smaller images, where 3 x 3
+            # is a large part of the drawing (measured on 8 x 8 digits: TypiClust
+            # at 10 labels 83 % without it, 81 % with it).
+            width = uniform(-1.0, 1.0, B, 1, 1, 1)
+            thick = F.max_pool2d(out, 3, stride=1, padding=1)
+            thin = -F.max_pool2d(-out, 3, stride=1, padding=1)
+            out = out + width.clamp(min=0) * (thick - out)
+            out = out + 0.5 * (-width).clamp(min=0) * (thin - out)
+        # Intensity: gamma and gain.
         gamma = torch.exp(uniform(-0.7, 0.7, B, 1, 1, 1))
         out = out.clamp(min=0) ** gamma * uniform(0.6, 1.4, B, 1, 1, 1)
     out = out + 0.05 * torch.randn(out.shape, generator=generator)
