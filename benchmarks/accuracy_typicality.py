@@ -4,7 +4,7 @@
 
 1. Per cluster: each digit class of MNIST-5k and of digits taken as one cluster,
    sampled at 10 % (the harshest ratio the sampler uses; its sample is at least
-   2,048 points): how often the sampled search picks the exact most typical point,
+   1,024 points): how often the sampled search picks the exact most typical point,
    and the exact typicality of its pick relative to the best.
 2. Low-budget accuracy of the picks with ``typicality="exact"`` and with sampling at
    10 % in every cluster, on digits and MNIST-5k (cold start, rounds of 10 labels,
@@ -35,7 +35,7 @@ from skactive._demo import budget_curve
 
 @contextmanager
 def sample_tenth():
-    """Sample 10 % of every cluster, however small (the sampler's floor is 2,048)."""
+    """Sample 10 % of every cluster, however small (the sampler's floor is 1,024)."""
     before = typiclust.TYPICALITY_SAMPLE
     typiclust.TYPICALITY_SAMPLE = 0
     try:

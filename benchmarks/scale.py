@@ -168,10 +168,10 @@ def main(argv=None):
             if (
                 method == "typiclust-exact"
                 and args.grid
-                and n < 5_000 * (budget + n_labeled)
+                and (n / (budget + n_labeled)) ** 2 * d < 4e9
             ):
-                # The same as "typiclust": its largest clusters stay below the
-                # 10,000 points where typicality="auto" starts sampling.
+                # The same as "typiclust": even clusters 2x the mean size stay
+                # below the cost where typicality="auto" starts sampling.
                 continue
             r = measure(method, n, d, budget, n_labeled, args.threads, args.timeout)
             cells = (

@@ -29,12 +29,13 @@ _EPS = 1e-5
 _TIE_RTOL = 1e-5
 # clusterer="auto" switches from the authors' k-means to SampledKMeans above this.
 AUTO_SAMPLED_ABOVE = 50_000
-# typicality="auto" switches from exact to sampled typicality in clusters with more
-# candidates than this.
-AUTO_SAMPLED_TYPICALITY_ABOVE = 10_000
+# typicality="auto" switches from exact to sampled typicality in a cluster of m
+# candidates of d features when exact typicality, m * m * d multiply-adds, would cost
+# more than this (about a third of a second on one core).
+AUTO_SAMPLED_TYPICALITY_ABOVE = 16e9
 # Sampled typicality: reference points and exact candidates per cluster of m points,
 # max(TYPICALITY_SAMPLE, m // 10) of each.
-TYPICALITY_SAMPLE = 2048
+TYPICALITY_SAMPLE = 1024
 
 
 def _typicality(X, n_neighbors):
@@ -124,16 +125,18 @@ class TypiClustSampler(BaseSampler):
         - ``"exact"``: the definition, ``m^2 d`` arithmetic.
         - ``"sampled"``: a two-pass search for the most typical point. Every
           candidate's density is estimated from its nearest points in a random
-          sample of ``s = max(2048, m // 10)`` candidates (``K * s / m`` of them,
+          sample of ``s = max(1024, m // 10)`` candidates (``K * s / m`` of them,
           at least one); the ``s`` candidates of highest estimate then get their
           exact typicality among all ``m``, and the best of them is picked. About
-          ``2 s m d`` arithmetic: 2.4 times less than exact at ``m = 10,000``, 5
-          times less from ``m = 20,480`` up. It picks the exact method's point
-          unless that point falls outside the shortlist; its score is always the
-          exact typicality of the point it picks.
-        - ``"auto"``: exact in clusters of up to 10,000 candidates, sampled in
-          larger ones (a pool of a million points at a budget of 100, or a single
-          cluster of a large pool at a budget of 1).
+          ``2 s m d`` arithmetic instead of ``m^2 d``: 5 times less from
+          ``m = 10,240`` up. It picks the exact method's point unless that point
+          falls outside the shortlist; its score is always the exact typicality
+          of the point it picks.
+        - ``"auto"``: sampled where exact typicality would cost more than
+          ``1.6e10`` multiply-adds (``m^2 d``, about a third of a second on one
+          core: clusters of more than 5,590 candidates at ``d = 512``, 15,811 at
+          ``d = 64``), exact elsewhere. A million points at a budget of 100 make
+          clusters of about 10,000 points, which it samples.
     clusterer : {"auto", "reference", "sampled"} or estimator, default="auto"
         How to cluster.
 
@@ -204,10 +207,10 @@ class TypiClustSampler(BaseSampler):
       clusterer gets ``check_random_state(random_state).randint(2**31 - 1)``.
 
     Typicality is computed only for the clusters picked, exactly (but see
-    ``typicality`` for clusters of more than 10,000 candidates), in blocks, in
-    float32. Typicalities within a relative ``1e-5`` of the largest count as tied,
-    and ties go to the lowest index: two mutual nearest neighbours have the same
-    typicality, which float32 rounding would otherwise split at random.
+    ``typicality`` for very large clusters), in blocks, in float32. Typicalities
+    within a relative ``1e-5`` of the largest count as tied, and ties go to the
+    lowest index: two mutual nearest neighbours have the same typicality, which
+    float32 rounding would otherwise split at random.
 
     References
     ----------
@@ -375,9 +378,9 @@ class TypiClustSampler(BaseSampler):
         return np.asarray(picks, dtype=np.intp), np.asarray(scores)
 
     def _cluster_typicality(self, candidates, rng, knn):
+        m, d = len(candidates), self.X_fit_.shape[1]
         sampled = self.typicality == "sampled" or (
-            self.typicality == "auto"
-            and len(candidates) > AUTO_SAMPLED_TYPICALITY_ABOVE
+            self.typicality == "auto" and m * m * d > AUTO_SAMPLED_TYPICALITY_ABOVE
         )
         if sampled:
             return _SampledClusterTypicality(self._rows, candidates, rng, knn)

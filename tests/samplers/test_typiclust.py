@@ -110,7 +110,7 @@ def test_typiclust_revisits_match_brute_force(n_labeled):
 
 @pytest.mark.parametrize("n_labeled", [0, 30])
 def test_sampled_typicality_is_exact_when_the_sample_covers_the_cluster(n_labeled):
-    # Clusters of at most 2048 candidates: the sample is the whole cluster, so the
+    # Clusters of at most 1024 candidates: the sample is the whole cluster, so the
     # shortlist is too, and every visit (150 picks in 6 clusters) is exact.
     X, mask = six_blobs(n_labeled)
     exact = TypiClustSampler(max_clusters=6, typicality="exact", random_state=0)
@@ -164,7 +164,7 @@ def test_typicality_auto_samples_only_large_clusters(monkeypatch):
     monkeypatch.setattr(module._SampledClusterTypicality, "__init__", spy)
     TypiClustSampler(random_state=0).fit(X).query(budget=3)
     assert calls == []
-    monkeypatch.setattr(module, "AUTO_SAMPLED_TYPICALITY_ABOVE", 900)
+    monkeypatch.setattr(module, "AUTO_SAMPLED_TYPICALITY_ABOVE", 900 * 900 * 4)
     sampler = TypiClustSampler(random_state=0).fit(X)
     sampler.query(budget=3)
     assert sorted(calls) == sorted(np.bincount(sampler.labels_))  # all about 1000
