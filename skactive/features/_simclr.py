@@ -48,7 +48,8 @@ class SimCLRTransformer(TransformerMixin, BaseEstimator):
     Chen et al., 2020); ``transform`` returns L2-normalised float32 embeddings,
     computed in batches without gradients. Rows are images, flattened, with
     ``image_shape`` (a small CNN and image augmentations: affine warp for crop, zoom,
-    shift and rotation, colour jitter for colour images, noise, erasing; no flips),
+    shift and rotation, colour jitter for colour images, intensity and stroke-width
+    jitter for grayscale ones, noise, erasing; no flips),
     or tabular rows without it (an MLP, and SCARF-style corruption: a random subset
     of features replaced by values drawn from their marginal). It ends in a sampler
     in a Pipeline::
