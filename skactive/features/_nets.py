@@ -84,8 +84,7 @@ def augment_images(x, generator, colour):
     colour jitter (brightness, contrast, saturation) for colour images, or its
     grayscale counterpart for single-channel ones: stroke width (images of 16
     pixels a side and more) and intensity jitter; then Gaussian noise and a random
-    erased square. No flips: they change the
-    meaning of digits and letters.
+    erased square. No flips: they change the meaning of digits and letters.
 
     Stroke width and intensity matter: both views of an image share them, so
     without the jitter the features key on how thick and bright a drawing is
