@@ -81,7 +81,9 @@ class SimCLRTransformer(TransformerMixin, BaseEstimator):
         the projections matched the digit classes for 97 % of the images with
         1.0, and TypiClust's first 10 labels gave 90 % accuracy, against 72 % with
         0.5 (the usual small-image setting, which keeps gaining in linear-probe
-        accuracy but splits classes more finely the longer it trains).
+        accuracy but splits classes more finely the longer it trains). On tiny
+        images 0.5 can pay: on 8 x 8 digits after one minute, 91 % at 10 labels
+        against 81 % with 1.0 (86 % and 95 % after 3 and 8 minutes).
     batch_size : int, default=256
         Rows per training batch (the loss contrasts each row with the others).
     max_epochs : int, default=100
