@@ -58,7 +58,12 @@ class BaseSampler(BaseEstimator, metaclass=ABCMeta):
         self : object
             The fitted sampler.
         """
-        X = validate_data(self, X, dtype=np.float32, order="C", ensure_min_samples=2)
+        X = validate_data(
+            self, X, dtype=(np.float64, np.float32), order="C", ensure_min_samples=2
+        )
+        # What a query of an earlier fit left describes another pool.
+        for name in ("query_scores_", "labels_", "n_clusters_", "query_clusters_"):
+            self.__dict__.pop(name, None)
         self.n_samples_fit_ = X.shape[0]
         self._fit(X)
         return self

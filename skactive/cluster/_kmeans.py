@@ -12,6 +12,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skactive.utils._compat import Interval, StrOptions, _fit_context
 from skactive.utils._distances import nearest_sq_dists, row_sq_norms
+from skactive.utils._exact import settle_nearest, sq_dist_error
 
 
 class SampledKMeans(ClusterMixin, BaseEstimator):
@@ -24,6 +25,11 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
     distances. The cost of training then does not grow with the pool, and the
     assignment is one pass of matrix products over it. With fewer points than the
     sample size, it is k-means on all of them.
+
+    The training runs in float64 on the sample. The assignment runs in float32,
+    and a point whose two nearest centroids are within float32 rounding of each
+    other is assigned again in float64 (ties to the lowest index), so the labels
+    do not depend on the CPU or the BLAS kernel.
 
     Parameters
     ----------
@@ -42,7 +48,7 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
 
     Attributes
     ----------
-    cluster_centers_ : ndarray of shape (n_clusters, n_features), dtype=float32
+    cluster_centers_ : ndarray of shape (n_clusters, n_features), dtype=float64
         The centroids.
     labels_ : ndarray of shape (n_samples,)
         Nearest centroid of each training point.
@@ -105,7 +111,8 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Training data; converted to float32.
+            Training data; float32 and float64 are kept as they are, other types
+            converted to float64.
         y : None
             Ignored.
 
@@ -114,13 +121,13 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
-        X = validate_data(self, X, dtype=np.float32, order="C")
+        X = validate_data(self, X, dtype=(np.float64, np.float32), order="C")
         return self._fit_rows(X)
 
     def _fit_rows(self, X, norms=None, nearest=nearest_sq_dists):
-        """Fit on ``X`` with its rows divided by ``norms`` (when given), without
-        making the divided copy of ``X``: only the sample and blocks are divided.
-        ``nearest`` is the assignment kernel (a torch one for a device).
+        """Fit on ``X`` with its rows divided by ``norms`` (float64, when given),
+        without making the divided copy of ``X``: only the sample and blocks are
+        divided. ``nearest`` is the assignment kernel (a torch one for a device).
         """
         n = X.shape[0]
         if n < self.n_clusters:
@@ -129,13 +136,14 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
             )
         rng = check_random_state(self.random_state)
         n_train = min(n, self.samples_per_cluster * self.n_clusters)
-        if n_train == n:
-            sample = X if norms is None else X / norms[:, None]
-        else:
+        rows = np.arange(n)
+        if n_train < n:
             rows = np.sort(rng.choice(n, n_train, replace=False))
-            sample = X[rows]
-            if norms is not None:
-                sample /= norms[rows, None]
+        # The training runs in float64: it is small, and float32 Lloyd iterations
+        # assign near-tied points differently on different CPUs.
+        sample = X[rows].astype(np.float64)
+        if norms is not None:
+            sample /= norms[rows, None]
         # k-means++ costs n_clusters passes over its input: seed it on 16 points per
         # centroid (measured: the inertia after Lloyd's iterations does not change).
         n_seed = min(n_train, 16 * self.n_clusters)
@@ -157,17 +165,36 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
             ).fit(sample)
             if best is None or km.inertia_ < best.inertia_:
                 best = km
-        self.cluster_centers_ = best.cluster_centers_.astype(np.float32)
+        self.cluster_centers_ = best.cluster_centers_
         self.n_iter_ = best.n_iter_
         self.n_training_samples_ = n_train
         self.labels_ = self._assign(X, norms, nearest)
         return self
 
     def _assign(self, X, norms=None, nearest=nearest_sq_dists):
-        X_sq = row_sq_norms(X)
-        if norms is not None:
-            X_sq = X_sq / norms**2
-        return nearest(X, self.cluster_centers_, X_sq, norms=norms)[0]
+        """Nearest centroid of each row of ``X`` (divided by ``norms`` if given).
+
+        The distances are float32, on rows and centroids shifted by the centroids'
+        mean (so the matrix-product form keeps its precision); a row whose two
+        nearest centroids are within the rounding bound of each other is assigned
+        again in float64, so the labels are the same on every CPU.
+        """
+        centers = self.cluster_centers_
+        shift = centers.mean(axis=0)
+        C = (centers - shift).astype(np.float32)
+        norms32 = None if norms is None else norms.astype(np.float32)
+        labels, best, second, max_sq = nearest(
+            X, C, norms=norms32, offset=shift.astype(np.float32), return_second=True
+        )
+        radius = max(np.sqrt(max_sq), np.sqrt(float(row_sq_norms(C).max())))
+        raw = radius + float(np.sqrt(shift @ shift))  # |x| <= |x - shift| + |shift|
+        err = sq_dist_error(X.shape[1], radius, raw=raw)
+
+        def exact_rows(positions):
+            rows = X[positions].astype(np.float64)
+            return rows if norms is None else rows / norms[positions, None]
+
+        return settle_nearest(labels, best, second, err, exact_rows, centers)
 
     def predict(self, X):
         """Index of the nearest centroid of each row of ``X``.
@@ -181,5 +208,7 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
         labels : ndarray of shape (n_samples,)
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float32, order="C", reset=False)
+        X = validate_data(
+            self, X, dtype=(np.float64, np.float32), order="C", reset=False
+        )
         return self._assign(X)

@@ -10,50 +10,68 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array
 
 from skactive.base import BaseSampler
-from skactive.utils._compat import validate_params
+from skactive.utils._compat import Interval, validate_params
 from skactive.utils._distances import BLOCK_SIZE, nearest_sq_dists, row_sq_norms
+from skactive.utils._exact import (
+    argmax_within,
+    condition_pool,
+    exact_min_sq_dists,
+    sq_dist_error,
+)
 from skactive.utils._parallel import limit_threads
 from skactive.utils._torch import TorchKernels, torch_device
 from skactive.utils._validation import check_budget, check_labeled_mask
-
-# A group is skipped only when its radius is clearly below half the distance to the
-# new center: the margin keeps float32 rounding from ever changing a selection.
-_PRUNE_MARGIN = 1e-3
-_ROUNDING = 1e-5
 
 
 def _k_center_greedy(
     X, X_sq, mask, budget, rng, prune=True, block_size=BLOCK_SIZE, log=None
 ):
-    """K-center greedy on a validated float32 pool; returns (indices, distances).
+    """K-center greedy on a conditioned float32 pool; returns (indices, distances).
 
-    ``distances[i]`` is the Euclidean distance from pick ``i`` to its nearest
-    labeled or already picked point when it was picked (inf for a cold-start pick).
+    ``X`` is the working pool of :func:`~skactive.utils._exact.condition_pool`
+    (centred, so the float32 distances keep their precision) and ``X_sq`` its squared
+    row norms. ``distances[i]`` is the Euclidean distance from pick ``i`` to its
+    nearest labeled or already picked point when it was picked (inf for a cold-start
+    pick), in the units of ``X``.
+
+    Each point keeps the float32 squared distance to its nearest center, which is
+    within ``err`` of the true one. A pick takes the float32 maximum; when other
+    points lie within ``2 err`` of it, those candidates get their distance again in
+    float64 against every center, and the largest float64 distance wins (then the
+    lowest index). The picks are thus those of the float64 greedy on any CPU.
 
     With ``prune``, every point remembers its nearest center and every center the
     largest squared distance ``r`` among its points. When a new center lies at
     distance ``D`` from a center with ``2 sqrt(r) < D``, none of that center's points
     can come closer to the new center (triangle inequality), so they are skipped.
-    The selection is the same as without pruning; only distance computations go.
+    The test allows for the rounding of ``r`` and ``D``, so the true distances, and
+    therefore the selection, are those of the greedy without pruning.
     """
     n = X.shape[0]
+    err = sq_dist_error(X.shape[1], np.sqrt(float(X_sq.max())))
     labeled = np.flatnonzero(mask)
-    centers = np.empty((len(labeled) + budget, X.shape[1]), dtype=X.dtype)
-    centers_sq = np.empty(len(centers), dtype=X.dtype)
+    ids = np.empty(len(labeled) + budget, dtype=np.intp)  # the centers, in order
+    centers = np.empty((len(ids), X.shape[1]), dtype=X.dtype)
+    centers_sq = np.empty(len(ids), dtype=X.dtype)
     n_centers = len(labeled)
+    ids[:n_centers] = labeled
     centers[:n_centers], centers_sq[:n_centers] = X[labeled], X_sq[labeled]
-    # d[j]: squared distance from j to its nearest center, -1 for centers (so that
-    # they are never chosen, even when every distance is 0); group[j]: that center.
+    # d[j]: squared distance from j to its nearest center, -inf for centers (never
+    # chosen, even when every distance is 0); group[j]: that center.
     if n_centers:
         group, d = nearest_sq_dists(
             X, centers[:n_centers], X_sq, centers_sq[:n_centers]
         )
     else:
         group, d = np.zeros(n, dtype=np.intp), np.full(n, np.inf, dtype=X.dtype)
-    d[mask] = -1
-    radius = np.full(len(centers), -1.0, dtype=X.dtype)
+    d[mask] = -np.inf
+    radius = np.full(len(centers), -np.inf, dtype=X.dtype)
     if n_centers:
         np.maximum.at(radius, group, d)
+
+    def exact(candidates):  # float64 distance to the nearest center
+        return exact_min_sq_dists(X[candidates], X[ids[:n_centers]])
+
     picks = np.empty(budget, dtype=np.intp)
     dists = np.empty(budget, dtype=np.float64)
     start, scanned = time.perf_counter(), 0
@@ -68,24 +86,23 @@ def _k_center_greedy(
             # Cold start: the first center is drawn at random, then the greedy.
             picks[0], dists[0] = rng.choice(n), np.inf
         else:
-            picks[i] = np.argmax(d)  # first maximum: ties go to the lowest index
-            dists[i] = np.sqrt(d[picks[i]])
+            picks[i], sq = argmax_within(d, err, exact)
+            dists[i] = np.sqrt(max(sq, 0.0))
         c = picks[i]
+        ids[n_centers] = c
         centers[n_centers], centers_sq[n_centers] = X[c], X_sq[c]
         g_new = n_centers
         n_centers += 1
-        d[c] = -1
+        d[c] = -np.inf
         if i + 1 == budget:
             break
         reset, members = slice(None, n_centers), slice(None)  # every group
         if prune and n_centers > 1:
-            old_sq = centers_sq[: n_centers - 1]
-            D = old_sq - 2 * (centers[: n_centers - 1] @ X[c])
+            D = centers_sq[: n_centers - 1] - 2 * (centers[: n_centers - 1] @ X[c])
             D += X_sq[c]
-            # Absolute slack for the rounding of the GEMV form, which grows with
-            # the norms.
-            slack = _ROUNDING * (old_sq + X_sq[c])
-            scan = 4 * radius[: n_centers - 1] * (1 + _PRUNE_MARGIN) + slack >= D
+            # Skip a group only when 2 sqrt(r) < D holds for the true values: the
+            # float32 r and D are each within err of theirs.
+            scan = 4 * (radius[: n_centers - 1] + err) * (1 + 1e-6) >= D - err
             rows = np.flatnonzero(scan[group])
             if 2 * len(rows) <= n:  # else one pass over the pool is cheaper
                 reset, members = np.flatnonzero(scan), rows
@@ -103,7 +120,7 @@ def _k_center_greedy(
             d[sub] = np.where(closer, new, d[sub])
             group[sub] = np.where(closer, g_new, group[sub])
         # The groups looked at, and the new one, hold exactly the points looked at.
-        radius[reset] = -1
+        radius[reset] = -np.inf
         np.maximum.at(radius, group[members], d[members])
     if log:
         log(f"{budget} picks in {time.perf_counter() - start:.1f} s")
@@ -165,12 +182,13 @@ def k_center_greedy(
     >>> k_center_greedy(X, 2, labeled_mask=[True, False, False, False])
     array([3, 2])
     """
-    X = check_array(X, dtype=np.float32, order="C", ensure_min_samples=2)
+    X = check_array(X, dtype=(np.float64, np.float32), order="C", ensure_min_samples=2)
     mask = check_labeled_mask(labeled_mask, X.shape[0])
     budget = check_budget(budget, X.shape[0] - np.count_nonzero(mask))
     rng = check_random_state(random_state)
-    picks, dists = _k_center_greedy(X, row_sq_norms(X), mask, budget, rng)
-    return (picks, dists) if return_distance else picks
+    Xw, _, exponent = condition_pool(X)
+    picks, dists = _k_center_greedy(Xw, row_sq_norms(Xw), mask, budget, rng)
+    return (picks, dists * 2.0**-exponent) if return_distance else picks
 
 
 class CoresetSampler(BaseSampler):
@@ -187,8 +205,8 @@ class CoresetSampler(BaseSampler):
         pruning, and torch is never imported. A torch device (``"cuda"``,
         ``"cuda:1"``, ``"mps"``, ``"cpu"``): the pool is copied to it for the
         query and each pick is one pass over it in torch, without pruning (a
-        GPU's bandwidth makes the pass cheap); same formulas and tie rules, so the
-        picks agree with the CPU path but for float32 near-ties.
+        GPU's bandwidth makes the pass cheap); near-ties are settled in float64
+        on the CPU as on the numpy path, so the picks are the same.
     n_jobs : int or None, default=None
         BLAS threads in the per-pick loop; ``-1`` means all cores. ``None`` means
         one: each pick is a memory-bound pass, and on a busy 2-core machine two
@@ -203,6 +221,11 @@ class CoresetSampler(BaseSampler):
 
     Attributes
     ----------
+    X_fit_ : ndarray of shape (n_samples, n_features), dtype=float32
+        The pool the greedy works on: ``X`` minus its column means (computed in
+        float64), rounded once to float32; also scaled by a power of two when its
+        magnitudes lie outside ``[2**-20, 2**20]``. Distances are those of ``X``
+        (scores are reported in the units of ``X``).
     n_samples_fit_ : int
         Number of points in the fitted pool.
     n_features_in_ : int
@@ -219,8 +242,14 @@ class CoresetSampler(BaseSampler):
 
     Notes
     -----
-    Distances are computed in float32 as ``||x||^2 + ||c||^2 - 2 x.c``; ties go to
-    the lowest index. A pick reads at most the whole pool once (one matrix-vector
+    Distances are computed in float32 as ``||x||^2 + ||c||^2 - 2 x.c`` on the
+    centred pool, where this form keeps its precision whatever the offset of the
+    data (so the picks do not change when ``X`` is translated), and where the
+    squared norms can neither overflow nor vanish. The picks are those of the
+    greedy in float64 on every CPU and BLAS kernel: when points other than the
+    float32 farthest one lie within the float32 rounding bound of it, those few get
+    their distances again in float64, and the largest wins; ties go to the lowest
+    index. A pick reads at most the whole pool once (one matrix-vector
     product). Every point remembers its nearest center and every center the
     radius of its points; a center whose radius is below half its distance to the
     new center cannot lose a point to it (triangle inequality), so its points are
@@ -247,7 +276,11 @@ class CoresetSampler(BaseSampler):
     _parameter_constraints: dict = {
         **BaseSampler._parameter_constraints,
         "device": [str, None],
-        "n_jobs": [numbers.Integral, None],
+        "n_jobs": [
+            Interval(numbers.Integral, 1, None, closed="left"),
+            Interval(numbers.Integral, None, -1, closed="right"),
+            None,
+        ],
         "verbose": ["verbose"],
     }
 
@@ -258,8 +291,8 @@ class CoresetSampler(BaseSampler):
         self.verbose = verbose
 
     def _fit(self, X):
-        self.X_fit_ = X
-        self._X_sq = row_sq_norms(X)
+        self.X_fit_, _, self._exponent = condition_pool(X)
+        self._X_sq = row_sq_norms(self.X_fit_)
 
     def _query(self, mask, budget, rng):
         greedy = _k_center_greedy
@@ -267,4 +300,7 @@ class CoresetSampler(BaseSampler):
             kernels = TorchKernels(*torch_device(self.device, type(self).__name__))
             greedy = kernels.k_center_greedy
         with limit_threads(self.n_jobs, default=1):
-            return greedy(self.X_fit_, self._X_sq, mask, budget, rng, log=self._log)
+            picks, dists = greedy(
+                self.X_fit_, self._X_sq, mask, budget, rng, log=self._log
+            )
+        return picks, dists * 2.0**-self._exponent

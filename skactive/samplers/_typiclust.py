@@ -5,6 +5,7 @@ clusters that hold few labels."""
 
 import numbers
 import time
+import warnings
 
 import numpy as np
 from sklearn.base import clone
@@ -19,6 +20,14 @@ from skactive.utils._distances import (
     mean_knn_sq_dist,
     nearest_sq_dists,
     row_sq_norms,
+)
+from skactive.utils._exact import (
+    argmax_bounded,
+    condition_pool,
+    exact_row_norms,
+    exact_sq_dists,
+    smallest_within,
+    sq_dist_error,
 )
 from skactive.utils._parallel import limit_threads
 from skactive.utils._torch import TorchKernels, torch_device
@@ -241,7 +250,11 @@ class TypiClustSampler(BaseSampler):
             HasMethods(["fit", "get_params"]),
         ],
         "device": [str, None],
-        "n_jobs": [numbers.Integral, None],
+        "n_jobs": [
+            Interval(numbers.Integral, 1, None, closed="left"),
+            Interval(numbers.Integral, None, -1, closed="right"),
+            None,
+        ],
         "verbose": ["verbose"],
     }
 
@@ -270,6 +283,11 @@ class TypiClustSampler(BaseSampler):
         self.clusterer = clusterer
 
     def _fit(self, X):
+        if isinstance(self.clusterer, type):
+            raise TypeError(
+                f"clusterer={self.clusterer.__name__} is a class; pass an instance, "
+                f"for example clusterer={self.clusterer.__name__}()."
+            )
         if not isinstance(self.clusterer, str) and "n_clusters" not in (
             self.clusterer.get_params()
         ):
@@ -277,18 +295,46 @@ class TypiClustSampler(BaseSampler):
                 f"clusterer={self.clusterer!r} has no n_clusters parameter; "
                 "TypiClust sets the number of clusters at each query."
             )
-        self.X_fit_ = X
+        # Normalised rows do not depend on the offset or scale of X: only an
+        # extreme scale is brought back (exactly, by a power of two).
+        self.X_fit_, _, exponent = condition_pool(X, center=not self.normalize)
         self._norms = None
+        self._sq_unit = 1.0
         if self.normalize:
             # As sklearn.preprocessing.normalize does: zero rows stay zero.
-            norms = np.sqrt(row_sq_norms(X))
-            self._norms = np.where(norms == 0, 1, norms).astype(X.dtype)
+            norms = exact_row_norms(self.X_fit_)
+            self._norms = np.where(norms == 0, 1.0, norms)
+        else:
+            self._sq_unit = 4.0**-exponent  # squared distances back in X's units
+            spread = 2 * float(row_sq_norms(self.X_fit_).mean()) * self._sq_unit
+            if spread < 1e-2:
+                warnings.warn(
+                    f"TypiClustSampler(normalize=False): the mean squared distance "
+                    f"between points is {spread:.2g}, so the 1e-5 that typicality "
+                    "adds to the mean squared distance to the neighbours flattens "
+                    "it, and picks follow the row order more than the density. "
+                    "Rescale the features or use normalize=True.",
+                    UserWarning,
+                    stacklevel=3,
+                )
 
     def _rows(self, index=slice(None)):
-        """Rows of the pool as TypiClust sees them (normalised if asked), a copy."""
+        """Rows of the pool as TypiClust sees them (normalised if asked), a float64
+        copy: the values every decision is defined on."""
+        rows = self.X_fit_[index].astype(np.float64)
+        if self._norms is not None:
+            rows /= self._norms[index, None]
+        return rows
+
+    def _rows32(self):
+        """All rows as TypiClust sees them, a float32 copy made in blocks."""
         if self._norms is None:
-            return self.X_fit_[index]
-        return self.X_fit_[index] / self._norms[index, None]
+            return self.X_fit_
+        out = np.empty_like(self.X_fit_)
+        step = max(1, (1 << 20) // max(1, self.X_fit_.shape[1]))
+        for r0 in range(0, len(out), step):
+            out[r0 : r0 + step] = self._rows(slice(r0, r0 + step))
+        return out
 
     def _make_clusterer(self, n_clusters, seed):
         kind = self.clusterer
@@ -325,8 +371,12 @@ class TypiClustSampler(BaseSampler):
         clusterer = self._make_clusterer(n_clusters, seed)
         if isinstance(clusterer, SampledKMeans):
             clusterer._fit_rows(X, self._norms, nearest)
-        else:
+        elif len(X) <= AUTO_SAMPLED_ABOVE:
+            # float64: float32 k-means labels near-tied points differently on
+            # different CPUs.
             clusterer.fit(self._rows())
+        else:
+            clusterer.fit(self._rows32())
         labels = np.asarray(clusterer.labels_)
         self._log(
             f"{type(clusterer).__name__}: {n_clusters} clusters of {len(X)} points "
@@ -383,46 +433,52 @@ class TypiClustSampler(BaseSampler):
             self.typicality == "auto" and m * m * d > AUTO_SAMPLED_TYPICALITY_ABOVE
         )
         if sampled:
-            return _SampledClusterTypicality(self._rows, candidates, rng, knn)
-        return _ClusterTypicality(self._rows, candidates, knn)
+            return _SampledClusterTypicality(
+                self._rows, candidates, knn, self._sq_unit, rng
+            )
+        return _ClusterTypicality(self._rows, candidates, knn, self._sq_unit)
 
 
 class _ClusterTypicality:
     """Typicality among the candidates of one cluster, as they get picked.
 
-    The first visit computes, for every candidate, the sum of the squared
-    distances to its ``K`` nearest other candidates and the ``K``-th of them. When
-    a point is picked, only the candidates that had it within their ``K``-th
-    nearest distance lose a neighbour: a later visit finds them with one
-    matrix-vector product and recomputes just their rows, exactly. When ``K``
-    itself changes (``m // 2`` below ``n_neighbors``), everything is recomputed.
-    The typicality is thus always exact among the current candidates.
+    The rows are shifted to the candidates' mean (in float64) and rounded once to
+    float32, where the matrix-product distances keep their precision. The first
+    visit computes, for every candidate, the sum of the squared distances to its
+    ``K`` nearest other candidates and the ``K``-th of them. When a point is
+    picked, only the candidates that had it within their ``K``-th nearest distance
+    lose a neighbour: a later visit finds them with one matrix-vector product and
+    recomputes just their rows. When ``K`` itself changes (``m // 2`` below
+    ``n_neighbors``), everything is recomputed. The pick is then settled by
+    :func:`_most_typical`, on float64 values wherever float32 could decide wrongly.
     """
 
-    def __init__(self, rows, candidates, knn=knn_sq_dist_stats):
-        self.rows = rows  # rows(index) -> the feature rows, as TypiClust sees them
+    def __init__(self, rows, candidates, knn, sq_unit):
+        self.rows = rows  # rows(index) -> float64 rows as TypiClust sees them
         self.candidates = candidates  # live candidates, ascending pool indices
         self.knn = knn  # the kernel: knn_sq_dist_stats, or its torch twin
+        self.sq_unit = sq_unit  # squared distances of rows() times this: X's units
+        self.shift, self.err = _shift_and_error(rows(candidates))
         self.k = None
         self.removed = None  # the point picked last, not yet accounted for
 
     def _update(self, n_neighbors):
         m = len(self.candidates)
         k = min(n_neighbors, m // 2)
+        X = (self.rows(self.candidates) - self.shift).astype(np.float32)
         if k != self.k:
             self.k = k
-            self.sums, self.kth = self.knn(self.rows(self.candidates), k)
-            return
-        if self.removed is None:
-            return
-        Xc, y = self.rows(self.candidates), self.rows(self.removed)
-        d_y = row_sq_norms(Xc) - 2 * (Xc @ y) + y @ y
-        # The picked point was among these rows' K nearest (with slack for the
-        # rounding difference between this and the blocked computation).
-        stale = np.flatnonzero(d_y <= self.kth * (1 + 1e-4) + 1e-6)
-        if len(stale):
-            sums, kth = self.knn(Xc, k, rows=stale)
-            self.sums[stale], self.kth[stale] = sums, kth
+            self.sums, self.kth = self.knn(X, k, center=False)
+        elif self.removed is not None:
+            y = (self.rows([self.removed])[0] - self.shift).astype(np.float32)
+            d_y = row_sq_norms(X) - 2 * (X @ y) + y @ y
+            # The picked point may have been among these rows' K nearest: both
+            # float32 distances are within err of the true ones.
+            stale = np.flatnonzero(d_y <= self.kth + 2 * self.err)
+            if len(stale):
+                sums, kth = self.knn(X, k, rows=stale, center=False)
+                self.sums[stale], self.kth[stale] = sums, kth
+        self.removed = None
 
     def pop_most_typical(self, n_neighbors):
         """Remove the most typical candidate; return it and its typicality."""
@@ -431,8 +487,14 @@ class _ClusterTypicality:
             self.candidates = self.candidates[1:]
             return only, np.nan
         self._update(n_neighbors)
-        t = 1.0 / (self.sums / self.k + _EPS)
-        best = _most_typical(t)
+        rows, candidates, k = self.rows, self.candidates, self.k
+        best, score = _most_typical(
+            self.sums,
+            k,
+            self.err,
+            self.sq_unit,
+            lambda pos: _exact_typicality(rows(candidates), pos, k, self.sq_unit),
+        )
         pick = self.candidates[best]
         keep = np.arange(len(self.candidates)) != best
         self.candidates, self.sums, self.kth = (
@@ -441,14 +503,55 @@ class _ClusterTypicality:
             self.kth[keep],
         )
         self.removed = pick
-        return pick, t[best]
+        return pick, score
 
 
-def _most_typical(t):
-    """Position of the largest typicality in ``t``. Ties go to the lowest position,
-    ties up to float32 rounding included: two mutual nearest neighbours have the
-    same typicality, computed twice."""
-    return int(np.flatnonzero(t >= t.max() * (1 - _TIE_RTOL))[0])
+def _shift_and_error(Z):
+    """The mean of the float64 rows ``Z``, and the rounding bound of a float32
+    squared distance between rows shifted by it."""
+    shift = Z.mean(axis=0)
+    radius = np.sqrt(np.square(Z - shift).sum(axis=1).max())
+    return shift, sq_dist_error(Z.shape[1], radius)
+
+
+def _typicality_of_sums(sums, k, sq_unit):
+    return 1.0 / (sums * (sq_unit / k) + _EPS)
+
+
+def _most_typical(sums, k, err, sq_unit, exact):
+    """Position and typicality of the most typical row, from the float32-based sums
+    of the ``k`` nearest squared distances, each distance within ``err``.
+
+    Typicalities within a relative ``1e-5`` of the largest count as tied, and ties
+    go to the lowest position: two mutual nearest neighbours have the same
+    typicality. The rule is applied to float64 typicalities (from ``exact``) for
+    the rows float32 rounding leaves in doubt, so no CPU decides it differently.
+    """
+    t = _typicality_of_sums(sums, k, sq_unit)
+    lower = _typicality_of_sums(sums + k * err, k, sq_unit)
+    upper = _typicality_of_sums(np.maximum(sums - k * err, 0), k, sq_unit)
+    return argmax_bounded(t, lower, upper, exact, rtol=_TIE_RTOL)
+
+
+def _exact_knn_sums(Z, positions, k, ref=None):
+    """Float64 sums of the ``k`` smallest squared distances from the rows
+    ``Z[positions]`` to the rows ``Z[ref]`` (all rows when None), a row never
+    counting as its own neighbour."""
+    ref = np.arange(len(Z)) if ref is None else np.asarray(ref)
+    positions = np.asarray(positions)
+    sums = np.empty(len(positions))
+    step = max(1, (1 << 20) // max(1, len(ref)))
+    for r0 in range(0, len(positions), step):
+        pos = positions[r0 : r0 + step]
+        D = exact_sq_dists(Z[pos], Z[ref])
+        D[pos[:, None] == ref[None, :]] = np.inf
+        near = np.sort(np.partition(D, k - 1, axis=1)[:, :k], axis=1)
+        sums[r0 : r0 + step] = near.sum(axis=1)
+    return sums
+
+
+def _exact_typicality(Z, positions, k, sq_unit):
+    return _typicality_of_sums(_exact_knn_sums(Z, positions, k), k, sq_unit)
 
 
 class _SampledClusterTypicality:
@@ -459,14 +562,17 @@ class _SampledClusterTypicality:
     neighbourhood radius about the same as ``K`` among all ``m``. Pass two computes
     the exact typicality, among all ``m`` candidates, of the ``s`` candidates with
     the densest estimates; the best of them is picked. Each visit starts over on
-    the candidates left.
+    the candidates left. Both the shortlist and the pick are settled on float64
+    values where float32 rounding leaves them in doubt.
     """
 
-    def __init__(self, rows, candidates, rng, knn=knn_sq_dist_stats):
+    def __init__(self, rows, candidates, knn, sq_unit, rng):
         self.rows = rows
         self.candidates = candidates
-        self.rng = rng
         self.knn = knn
+        self.sq_unit = sq_unit
+        self.rng = rng
+        self.shift, self.err = _shift_and_error(rows(candidates))
 
     def pop_most_typical(self, n_neighbors):
         """Remove the most typical candidate of the shortlist; return it and its
@@ -478,15 +584,27 @@ class _SampledClusterTypicality:
             return only, np.nan
         k = min(n_neighbors, m // 2)
         s = min(m, max(TYPICALITY_SAMPLE, m // 10, k + 1))
-        X = self.rows(self.candidates)
+        Z = self.rows(self.candidates)
+        X = (Z - self.shift).astype(np.float32)
         ref = np.sort(self.rng.choice(m, s, replace=False))
         k_ref = min(max(1, round(k * s / m)), s - 1)
-        estimate, _ = self.knn(X, k_ref, ref=ref)
-        shortlist = np.sort(np.argsort(estimate, kind="stable")[:s])
+        estimate, _ = self.knn(X, k_ref, ref=ref, center=False)
+        shortlist = smallest_within(
+            estimate,
+            k_ref * self.err,
+            s,
+            lambda pos: _exact_knn_sums(Z, pos, k_ref, ref=ref),
+        )
         self.shortlist = self.candidates[shortlist]
-        sums, _ = self.knn(X, k, rows=shortlist)
-        t = 1.0 / (sums / k + _EPS)
-        best = shortlist[_most_typical(t)]
+        sums, _ = self.knn(X, k, rows=shortlist, center=False)
+        best, score = _most_typical(
+            sums,
+            k,
+            self.err,
+            self.sq_unit,
+            lambda pos: _exact_typicality(Z, shortlist[pos], k, self.sq_unit),
+        )
+        best = shortlist[best]
         pick = self.candidates[best]
         self.candidates = np.delete(self.candidates, best)
-        return pick, t.max()
+        return pick, score

@@ -36,36 +36,75 @@ def _row_step(n_cols, block_size):
     return max(1, min(block_size // max(n_cols, 1), 1 << 16))
 
 
-def nearest_sq_dists(X, C, X_sq=None, C_sq=None, block_size=BLOCK_SIZE, norms=None):
+def nearest_sq_dists(
+    X,
+    C,
+    X_sq=None,
+    C_sq=None,
+    block_size=BLOCK_SIZE,
+    norms=None,
+    offset=None,
+    return_second=False,
+):
     """For each row of ``X``, its nearest row of ``C`` and the squared distance.
 
-    With ``norms``, the rows of ``X`` are divided by them on the fly, one block at
-    a time (``X_sq`` must then be the squared norms of the divided rows): a
-    normalised copy of ``X`` is never made.
+    With ``norms`` and/or ``offset``, the rows of ``X`` are transformed on the fly,
+    one block at a time, to ``X / norms[:, None] - offset``: a transformed copy of
+    ``X`` is never made (``X_sq`` is then ignored: the blocks' norms are computed).
 
     Returns
     -------
     nearest : ndarray of shape (n_samples,), dtype=intp
-        Index into ``C``; ties go to the lowest index.
+        Index into ``C``; ties go to the lowest index (in float32: see
+        :func:`skactive.utils._exact.settle_nearest` for the float64 rule).
     sq_dist : ndarray of shape (n_samples,)
+    second : ndarray of shape (n_samples,)
+        Only with ``return_second``: the squared distance to the second nearest row
+        of ``C`` (inf when ``C`` has one row).
+    max_sq_norm : float
+        Only with ``return_second``: the largest squared norm of a (transformed)
+        row of ``X``, for the rounding bound.
     """
-    X_sq = row_sq_norms(X) if X_sq is None else X_sq
+    transform = norms is not None or offset is not None
+    if X_sq is None or transform:
+        X_sq = None
     C_sq = row_sq_norms(C) if C_sq is None else C_sq
-    nearest = np.zeros(X.shape[0], dtype=np.intp)
-    best = np.full(X.shape[0], np.inf, dtype=X.dtype)
+    n = X.shape[0]
+    nearest = np.zeros(n, dtype=np.intp)
+    dtype = np.result_type(X.dtype, C.dtype, np.float32)
+    best = np.full(n, np.inf, dtype=dtype)
+    second = np.full(n, np.inf, dtype=dtype) if return_second else None
+    max_sq = 0.0
     col_step = max(1, min(C.shape[0], block_size // 1024))
     row_step = _row_step(max(col_step, X.shape[1]), block_size)
-    for c0 in range(0, C.shape[0], col_step):
-        Cb, Cb_sq = C[c0 : c0 + col_step], C_sq[c0 : c0 + col_step]
-        for r0 in range(0, X.shape[0], row_step):
-            r1 = r0 + row_step
-            Xb = X[r0:r1] if norms is None else X[r0:r1] / norms[r0:r1, None]
-            D = sq_dists(Xb, Cb, X_sq[r0:r1], Cb_sq)
+    for r0 in range(0, n, row_step):
+        r1 = min(n, r0 + row_step)
+        Xb = X[r0:r1]
+        if norms is not None:
+            Xb = Xb / norms[r0:r1, None]
+        if offset is not None:
+            Xb = Xb - offset
+        Xb_sq = row_sq_norms(Xb) if X_sq is None else X_sq[r0:r1]
+        if len(Xb_sq):
+            max_sq = max(max_sq, float(Xb_sq.max()))
+        for c0 in range(0, C.shape[0], col_step):
+            D = sq_dists(Xb, C[c0 : c0 + col_step], Xb_sq, C_sq[c0 : c0 + col_step])
+            rows = np.arange(len(D))
             arg = D.argmin(axis=1)
-            dist = D[np.arange(len(D)), arg]
+            dist = D[rows, arg]
+            if return_second:
+                D[rows, arg] = np.inf
+                runner = D.min(axis=1) if D.shape[1] > 1 else np.full_like(dist, np.inf)
+                # The second smallest of {best, second, dist, runner}.
+                second[r0:r1] = np.minimum(
+                    np.maximum(best[r0:r1], dist),
+                    np.minimum(second[r0:r1], runner),
+                )
             closer = dist < best[r0:r1]
             best[r0:r1][closer] = dist[closer]
             nearest[r0:r1][closer] = arg[closer] + c0
+    if return_second:
+        return nearest, best, second, max_sq
     return nearest, best
 
 
@@ -74,7 +113,9 @@ def min_sq_dists(X, C, X_sq=None, C_sq=None, block_size=BLOCK_SIZE):
     return nearest_sq_dists(X, C, X_sq, C_sq, block_size)[1]
 
 
-def knn_sq_dist_stats(X, n_neighbors, rows=None, ref=None, block_size=BLOCK_SIZE):
+def knn_sq_dist_stats(
+    X, n_neighbors, rows=None, ref=None, block_size=BLOCK_SIZE, center=True
+):
     """Sum and largest of the squared distances from rows of ``X`` to their
     ``n_neighbors`` nearest other rows of ``X`` (or of its rows ``ref``).
 
@@ -97,6 +138,8 @@ def knn_sq_dist_stats(X, n_neighbors, rows=None, ref=None, block_size=BLOCK_SIZE
         neighbours. ``n_neighbors`` must be below ``len(ref)``.
     block_size : int, default=BLOCK_SIZE
         Floats in one distance block; bounds the memory used.
+    center : bool, default=True
+        Centre the rows first; ``False`` when the caller did it already.
 
     Returns
     -------
@@ -108,7 +151,8 @@ def knn_sq_dist_stats(X, n_neighbors, rows=None, ref=None, block_size=BLOCK_SIZE
     """
     n = X.shape[0]
     rows = np.arange(n) if rows is None else np.asarray(rows)
-    X = X - X.mean(axis=0, dtype=np.float64).astype(X.dtype)
+    if center:
+        X = X - X.mean(axis=0, dtype=np.float64).astype(X.dtype)
     X_sq = row_sq_norms(X)
     R, R_sq = (X, X_sq) if ref is None else (X[ref], X_sq[ref])
     sums = np.empty(len(rows), dtype=np.float64)

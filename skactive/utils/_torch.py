@@ -13,6 +13,7 @@ import time
 import numpy as np
 
 from skactive.utils._distances import BLOCK_SIZE, _row_step
+from skactive.utils._exact import exact_min_sq_dists, first_max, sq_dist_error
 
 
 def torch_device(device, owner):
@@ -44,16 +45,16 @@ class TorchKernels:
     def tensor(self, array):
         return self.torch.from_numpy(np.ascontiguousarray(array)).to(self.device)
 
-    def knn_sq_dist_stats(self, X, n_neighbors, rows=None, ref=None):
+    def knn_sq_dist_stats(self, X, n_neighbors, rows=None, ref=None, center=True):
         """See :func:`skactive.utils._distances.knn_sq_dist_stats`."""
         torch = self.torch
         n = X.shape[0]
         rows = np.arange(n) if rows is None else np.asarray(rows)
         # Centred as on the numpy path; the mean in float64 on the CPU, as some
         # devices (MPS) have no float64.
-        Xt = self.tensor(X) - self.tensor(
-            X.mean(axis=0, dtype=np.float64).astype(X.dtype)
-        )
+        Xt = self.tensor(X)
+        if center:
+            Xt = Xt - self.tensor(X.mean(axis=0, dtype=np.float64).astype(X.dtype))
         X_sq = (Xt * Xt).sum(dim=1)
         if ref is None:
             R, R_sq = Xt, X_sq
@@ -82,46 +83,68 @@ class TorchKernels:
             kth[r0 : r0 + step] = near.max(axis=1)
         return sums, kth
 
-    def nearest_sq_dists(self, X, C, X_sq=None, C_sq=None, norms=None):
+    def nearest_sq_dists(
+        self, X, C, X_sq=None, C_sq=None, norms=None, offset=None, return_second=False
+    ):
         """See :func:`skactive.utils._distances.nearest_sq_dists`."""
+        torch = self.torch
+        transform = norms is not None or offset is not None
         Ct = self.tensor(C)
         C_sq = (Ct * Ct).sum(dim=1) if C_sq is None else self.tensor(C_sq)
-        nearest = np.empty(X.shape[0], dtype=np.intp)
-        best = np.empty(X.shape[0], dtype=X.dtype)
+        off = None if offset is None else self.tensor(offset)
+        n = X.shape[0]
+        nearest = np.empty(n, dtype=np.intp)
+        best = np.empty(n, dtype=X.dtype)
+        second = np.full(n, np.inf, dtype=X.dtype)
+        max_sq = 0.0
         step = _row_step(max(C.shape[0], X.shape[1]), self.block_size)
-        for r0 in range(0, X.shape[0], step):
+        for r0 in range(0, n, step):
             Xb = self.tensor(X[r0 : r0 + step])  # may share the caller's memory
             if norms is not None:
                 Xb = Xb / self.tensor(norms[r0 : r0 + step])[:, None]
-            Xb_sq = (
-                (Xb * Xb).sum(dim=1)
-                if X_sq is None
-                else self.tensor(X_sq[r0 : r0 + step])
-            )
+            if off is not None:
+                Xb = Xb - off
+            if X_sq is None or transform:
+                Xb_sq = (Xb * Xb).sum(dim=1)
+            else:
+                Xb_sq = self.tensor(X_sq[r0 : r0 + step])
+            if len(Xb_sq):
+                max_sq = max(max_sq, float(Xb_sq.max()))
             D = Xb @ Ct.T
             D *= -2
             D += Xb_sq[:, None]
             D += C_sq[None, :]
             D.clamp_(min=0)
-            dist, arg = D.min(dim=1)  # first minimum: ties go to the lowest index
+            if return_second and C.shape[0] > 1:
+                # Sorted, equal values in index order: the first is the nearest.
+                vals, args = torch.topk(D, 2, dim=1, largest=False, sorted=True)
+                dist, arg = vals[:, 0], args[:, 0]
+                second[r0 : r0 + step] = vals[:, 1].cpu().numpy()
+            else:
+                dist, arg = D.min(dim=1)  # first minimum: ties to the lowest index
             nearest[r0 : r0 + step] = arg.cpu().numpy()
             best[r0 : r0 + step] = dist.cpu().numpy()
+        if return_second:
+            return nearest, best, second, max_sq
         return nearest, best
 
     def k_center_greedy(self, X, X_sq, mask, budget, rng, log=None):
         """K-center greedy without pruning: one pass over the pool per pick, which a
-        GPU makes cheap. Same rules as the numpy greedy; returns (picks, dists)."""
+        GPU makes cheap. Same rules as the numpy greedy, near-ties settled in
+        float64 on the CPU; returns (picks, dists)."""
         torch = self.torch
         n = X.shape[0]
+        err = sq_dist_error(X.shape[1], np.sqrt(float(X_sq.max())))
         Xt, Xt_sq = self.tensor(X), self.tensor(X_sq)
         labeled = np.flatnonzero(mask)
+        ids = list(labeled)
         if len(labeled):
             d = self.tensor(
                 self.nearest_sq_dists(X, X[labeled], X_sq, X_sq[labeled])[1]
             )
         else:
             d = torch.full((n,), torch.inf, device=self.device)
-        d[self.tensor(labeled)] = -1
+        d[self.tensor(labeled)] = -torch.inf
         picks = np.empty(budget, dtype=np.intp)
         dists = np.empty(budget, dtype=np.float64)
         step = max(1, self.block_size // X.shape[1])
@@ -132,10 +155,17 @@ class TorchKernels:
             if i == 0 and len(labeled) == 0:
                 picks[0], dists[0] = rng.choice(n), np.inf
             else:
-                c = int(torch.argmax(d))  # first maximum: ties to the lowest index
-                picks[i], dists[i] = c, float(d[c].sqrt())
+                top = float(d.max())
+                near = torch.nonzero(d >= top - 2 * err).flatten().cpu().numpy()
+                if len(near) == 1:
+                    c, sq = int(near[0]), top
+                else:
+                    scores = exact_min_sq_dists(X[near], X[np.asarray(ids)])
+                    c, sq = first_max(near, scores)
+                picks[i], dists[i] = c, np.sqrt(max(sq, 0.0))
             c = int(picks[i])
-            d[c] = -1
+            ids.append(c)
+            d[c] = -torch.inf
             if i + 1 == budget:
                 break
             x_c = Xt[c]

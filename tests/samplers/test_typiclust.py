@@ -135,7 +135,11 @@ def test_sampled_typicality_picks_the_exact_point_when_it_is_shortlisted(
         exact = typicality(X[members], 20)
         for seed in range(5):
             state = module._SampledClusterTypicality(
-                lambda i: X[i], members, np.random.RandomState(seed)
+                lambda i: X[i].astype(np.float64),
+                members,
+                module.knn_sq_dist_stats,
+                1.0,
+                np.random.RandomState(seed),
             )
             pick, score = state.pop_most_typical(20)
             position = np.searchsorted(members, pick)
