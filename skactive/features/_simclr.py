@@ -28,6 +28,13 @@ def _import_torch():
     return torch, nets
 
 
+def _validate(estimator, X, **kwargs):
+    """validate_data, float32 or float64, without the overflow warning that
+    scikit-learn's quick finiteness check (a sum) gives on huge finite values."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return validate_data(estimator, X, dtype=[np.float32, np.float64], **kwargs)
+
+
 @contextmanager
 def _torch_threads(torch, n_jobs):
     if n_jobs is None:
@@ -293,7 +300,7 @@ class SimCLRTransformer(TransformerMixin, BaseEstimator):
             ``device`` is not a torch device usable here.
         """
         # float64 stays float64: values beyond float32's range are finite there.
-        X = validate_data(self, X, dtype=[np.float32, np.float64], ensure_min_samples=2)
+        X = _validate(self, X, ensure_min_samples=2)
         shape = self._shape(X.shape[1])
         torch, nets = _import_torch()
         device = self._device(torch)
@@ -383,7 +390,7 @@ class SimCLRTransformer(TransformerMixin, BaseEstimator):
             L2-normalised, float32.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float32, np.float64], reset=False)
+        X = _validate(self, X, reset=False)
         torch, _ = _import_torch()
         out = []
         with _torch_threads(torch, self.n_jobs), torch.no_grad():
