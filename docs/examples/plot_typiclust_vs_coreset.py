@@ -31,12 +31,19 @@ X = np.vstack([X, outliers])
 fig, axes = plt.subplots(1, 2, figsize=(10, 4.5))
 # TypiClust on raw 2-D coordinates: normalising them would keep only the angle.
 typiclust = TypiClustSampler(normalize=False, random_state=0).fit(X)
+# X= gives the display the pool in our own coordinates (a sampler's stored copy
+# may be centred or rescaled).
 SelectionDisplay.from_sampler(
-    typiclust, typiclust.query(budget=10), title="TypiClust", ax=axes[0]
+    typiclust, typiclust.query(budget=10), X=X, title="TypiClust", ax=axes[0]
 )
 coreset = CoresetSampler(random_state=0).fit(X)
 SelectionDisplay.from_sampler(
-    coreset, coreset.query(budget=10), coverage=True, title="Coreset", ax=axes[1]
+    coreset,
+    coreset.query(budget=10),
+    X=X,
+    coverage=True,
+    title="Coreset",
+    ax=axes[1],
 )
 fig.tight_layout()
 plt.show()

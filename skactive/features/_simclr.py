@@ -13,6 +13,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skactive.utils._compat import Interval, StrOptions, _fit_context
+from skactive.utils._torch import torch_device
 
 
 def _import_torch():
@@ -25,6 +26,13 @@ def _import_torch():
             f"SimCLRTransformer needs torch: pip install 'skactive[torch]' ({exc})"
         ) from exc
     return torch, nets
+
+
+def _validate(estimator, X, **kwargs):
+    """validate_data, float32 or float64, without the overflow warning that
+    scikit-learn's quick finiteness check (a sum) gives on huge finite values."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return validate_data(estimator, X, dtype=[np.float32, np.float64], **kwargs)
 
 
 @contextmanager
@@ -60,8 +68,12 @@ class SimCLRTransformer(TransformerMixin, BaseEstimator):
     ----------
     image_shape : tuple of int, default=None
         ``(channels, height, width)`` or ``(height, width)`` of the images the rows
-        flatten, in C order; ``None`` for tabular rows. Pixel values may be on any
-        scale: they are mapped to [0, 1] with the minimum and maximum seen in fit.
+        flatten, in C order, with positive int sizes whose product is the number of
+        features of ``X``; ``None`` for tabular rows. Pixel values may be on any
+        scale, up to the largest finite float: they are mapped to [0, 1] with the
+        minimum and maximum seen in fit. Tabular rows are standardised per feature,
+        in float64 after an exact power-of-two rescaling, so large but finite
+        values (1e18 and up) are fine.
     output : {"projection", "encoder"}, default="projection"
         Which layer ``transform`` returns. The projection head's output is the
         default because it is what pays at low budgets: measured on MNIST-5k
@@ -94,7 +106,9 @@ class SimCLRTransformer(TransformerMixin, BaseEstimator):
     learning_rate : float, default=1e-3
         Adam's learning rate.
     device : str, default="auto"
-        Torch device; ``"auto"`` uses CUDA when available, else the CPU.
+        Torch device; ``"auto"`` uses CUDA when available, else the CPU. Checked
+        at fit, as the samplers' ``device``: a name torch does not know, or a
+        device it cannot use here (``"cuda"`` without CUDA), is a ``ValueError``.
     n_jobs : int, default=None
         Torch CPU threads during fit and transform; ``None`` leaves torch's setting.
     random_state : int, RandomState instance or None, default=None
@@ -179,14 +193,28 @@ class SimCLRTransformer(TransformerMixin, BaseEstimator):
         """(C, H, W) of the images, checked against the row length; None if tabular."""
         if self.image_shape is None:
             return None
-        shape = tuple(int(s) for s in self.image_shape)
-        if len(shape) == 2:
-            shape = (1, *shape)
-        if len(shape) != 3 or min(shape) < 1:
+        shape = tuple(self.image_shape)
+        if len(shape) not in (2, 3):
             raise ValueError(
                 "image_shape must be (channels, height, width) or (height, width); "
-                f"got {self.image_shape!r}."
+                f"got image_shape={self.image_shape!r}."
             )
+        for size in shape:
+            if isinstance(size, (bool, np.bool_)) or not isinstance(
+                size, numbers.Integral
+            ):
+                raise TypeError(
+                    f"image_shape must hold ints; got image_shape={self.image_shape!r}"
+                    f", whose {size!r} is a {type(size).__name__}."
+                )
+        shape = tuple(int(size) for size in shape)
+        if min(shape) < 1:
+            raise ValueError(
+                "image_shape must hold positive sizes; got "
+                f"image_shape={self.image_shape!r}."
+            )
+        if len(shape) == 2:
+            shape = (1, *shape)
         if min(shape[1:]) < 4:
             raise ValueError(
                 f"image_shape={self.image_shape!r}: images need at least 4 x 4 "
@@ -200,9 +228,48 @@ class SimCLRTransformer(TransformerMixin, BaseEstimator):
             )
         return shape
 
+    def _device(self, torch):
+        """The torch device to train on, checked: ``ValueError`` naming it if not."""
+        if self.device == "auto":
+            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        _, device = torch_device(self.device, type(self).__name__)
+        try:  # a device torch knows of but cannot use here (mps, xpu, meta, ...)
+            torch.zeros(1, device=device).add_(1).cpu()
+        except Exception as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            raise ValueError(
+                f"device={self.device!r}: torch cannot compute on it here "
+                f"({type(exc).__name__}: {reason})."
+            ) from exc
+        return device
+
+    def _fit_scaling(self, X, shape):
+        """Learn the input scaling: per feature for rows, one for images.
+
+        Rows are first divided by a power of two (``_exponent_``: exact, so rows
+        that differ by a power-of-two factor get the same inputs) that brings their
+        largest magnitude into [0.5, 1), and the statistics are computed in float64:
+        large but finite values (1e18 and up) would overflow float32 squares.
+        """
+        axis = 0 if shape is None else None
+        peak = np.abs(X).max(axis=axis)
+        self._exponent_ = np.frexp(np.asarray(peak, dtype=np.float64))[1]
+        U = np.ldexp(X, -self._exponent_)
+        if shape is None:
+            self.offset_ = U.mean(axis=0, dtype=np.float64)
+            std = U.std(axis=0, dtype=np.float64)
+            self.scale_ = np.where(std > 0, std, 1.0)
+        else:
+            low, high = np.float64(U.min()), np.float64(U.max())
+            self.offset_ = low
+            self.scale_ = high - low if high > low else 1.0
+
     def _inputs(self, torch, X):
         """Scaled rows as a tensor of the encoder's input shape."""
-        scaled = (X - self.offset_) / self.scale_
+        U = np.ldexp(X, -self._exponent_)
+        # In X's dtype: U is in [-1, 1] and the scale is far from float32's limits.
+        offset = np.asarray(self.offset_, dtype=U.dtype)
+        scaled = (U - offset) / np.asarray(self.scale_, dtype=U.dtype)
         t = torch.from_numpy(np.ascontiguousarray(scaled, dtype=np.float32))
         shape = self._shape(X.shape[1])
         return t if shape is None else t.view(-1, *shape)
@@ -222,20 +289,22 @@ class SimCLRTransformer(TransformerMixin, BaseEstimator):
         -------
         self : object
             The fitted transformer.
+
+        Raises
+        ------
+        TypeError
+            If ``image_shape`` holds a size that is not an int (``8.5``, ``True``).
+        ValueError
+            If ``image_shape`` has the wrong length, a size below 1, images
+            smaller than 4 x 4, or does not hold ``n_features`` values; or if
+            ``device`` is not a torch device usable here.
         """
-        X = validate_data(self, X, dtype=np.float32, ensure_min_samples=2)
+        # float64 stays float64: values beyond float32's range are finite there.
+        X = _validate(self, X, ensure_min_samples=2)
         shape = self._shape(X.shape[1])
         torch, nets = _import_torch()
-        if shape is None:
-            self.offset_ = X.mean(axis=0)
-            std = X.std(axis=0)
-            self.scale_ = np.where(std > 0, std, 1).astype(np.float32)
-        else:
-            self.offset_ = np.float32(X.min())
-            self.scale_ = np.float32(max(X.max() - X.min(), 1e-12))
-        device = self.device
-        if device == "auto":
-            device = "cuda" if torch.cuda.is_available() else "cpu"
+        device = self._device(torch)
+        self._fit_scaling(X, shape)
         seed = int(check_random_state(self.random_state).randint(2**31 - 1))
         with _torch_threads(torch, self.n_jobs), torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
@@ -321,7 +390,7 @@ class SimCLRTransformer(TransformerMixin, BaseEstimator):
             L2-normalised, float32.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float32, reset=False)
+        X = _validate(self, X, reset=False)
         torch, _ = _import_torch()
         out = []
         with _torch_threads(torch, self.n_jobs), torch.no_grad():

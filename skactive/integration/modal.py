@@ -76,9 +76,29 @@ def patch_modal():
 patch_modal()
 
 
-def _row_keys(X):
-    """One opaque, comparable key per row: its bytes."""
-    X = np.ascontiguousarray(X)
+def _key_dtype(*dtypes):
+    """The dtype in which rows of these dtypes are compared.
+
+    Integers and booleans compare as integers among themselves; with floats, at the
+    precision of the least precise float (integers count as float64), so that a
+    float64 row matches its float32 copy and the other way round. Other dtypes
+    compare as the first one (the pool's).
+    """
+    if not all(d.kind in "biuf" for d in dtypes):
+        return dtypes[0]
+    floats = [d for d in dtypes if d.kind == "f"]
+    if not floats:
+        return np.result_type(*dtypes)
+    return min(floats, key=lambda d: d.itemsize)
+
+
+def _row_keys(X, dtype):
+    """One opaque, comparable key per row: its bytes once converted to ``dtype``,
+    with -0.0 turned into 0.0 (rows are finite: no NaN to canonicalise)."""
+    with np.errstate(over="ignore"):  # beyond float32's range: inf, matching nothing
+        X = np.ascontiguousarray(X, dtype=dtype)
+    if X.dtype.kind == "f":
+        X = X + X.dtype.type(0)  # -0.0 + 0.0 is +0.0; a copy, never the input
     return X.view(np.dtype((np.void, X.dtype.itemsize * X.shape[1]))).ravel()
 
 
@@ -114,7 +134,11 @@ class SamplerStrategy:
     - Pool rows in neither (discarded without a label) are never picked; to the
       sampler they count as labeled.
 
-    Duplicate rows are matched copy by copy.
+    Duplicate rows are matched copy by copy. Values are compared, not bytes: ``-0.0``
+    equals ``0.0``, and rows of different dtypes are compared at the precision of
+    the least precise float among the pool, ``X_pool`` and ``X_training`` (so a
+    float32 copy of a float64 pool matches it; rows that only differ beyond that
+    precision count as copies of one row).
 
     Parameters
     ----------
@@ -171,21 +195,33 @@ class SamplerStrategy:
             self.X, dtype=None, ensure_min_samples=2, input_name="X"
         )
         self.sampler_ = clone(self.sampler).fit(self._pool)
-        keys = _row_keys(self._pool)
-        self._keys, self._groups = np.unique(keys, return_inverse=True)
-        self._ranks = _group_ranks(self._groups, len(self._keys))[0]
+        self._groupings = {}
 
-    def _find(self, rows, name):
-        """Group of each row in the pool's row groups; error for rows not in it."""
+    def _grouping(self, dtype):
+        """The pool's rows grouped by key in ``dtype``: (keys, groups, ranks)."""
+        if dtype not in self._groupings:
+            keys, groups = np.unique(_row_keys(self._pool, dtype), return_inverse=True)
+            groups = groups.ravel()
+            ranks = _group_ranks(groups, len(keys))[0]
+            self._groupings[dtype] = keys, groups, ranks
+        return self._groupings[dtype]
+
+    def _check_rows(self, rows, name):
         rows = check_array(rows, dtype=None, ensure_min_samples=0, input_name=name)
         if rows.shape[1] != self._pool.shape[1]:
             raise ValueError(
                 f"{name} has {rows.shape[1]} features, but the strategy's pool has "
                 f"{self._pool.shape[1]}."
             )
-        keys = _row_keys(rows.astype(self._pool.dtype, copy=False))
-        groups = np.minimum(np.searchsorted(self._keys, keys), len(self._keys) - 1)
-        missing = np.flatnonzero(self._keys[groups] != keys)
+        return rows
+
+    def _find(self, rows, name, keys, dtype):
+        """Group of each row in the pool's row groups; error for rows not in it."""
+        row_keys = _row_keys(rows, dtype)
+        if len(row_keys) == 0:
+            return np.empty(0, dtype=np.intp)
+        groups = np.minimum(np.searchsorted(keys, row_keys), len(keys) - 1)
+        missing = np.flatnonzero(keys[groups] != row_keys)
         if len(missing):
             raise ValueError(
                 f"{len(missing)} row(s) of {name} (first at position {missing[0]}) "
@@ -197,28 +233,60 @@ class SamplerStrategy:
     def __call__(self, learner, X_pool, n_instances=1):
         """Select ``n_instances`` rows of ``X_pool``.
 
+        Parameters
+        ----------
+        learner : modAL ActiveLearner or Committee
+            Its ``X_training`` (for a committee, its first member's that has
+            training data) holds the labeled rows.
+        X_pool : array-like of shape (n_rows, n_features)
+            The rows modAL queries, all from the strategy's pool.
+        n_instances : int, default=1
+            How many rows to select, from 1 to the number of candidates.
+
         Returns
         -------
         indices : ndarray of shape (n_instances,)
             Positions in ``X_pool``, in selection order.
         scores : ndarray of shape (n_instances,)
             The sampler's ``query_scores_`` for them.
+
+        Raises
+        ------
+        TypeError
+            If ``n_instances`` is not an int (``bool`` included).
+        ValueError
+            If ``n_instances`` is below 1 or above the number of candidates, or if
+            a row of ``X_pool`` or ``X_training`` is not in the pool.
         """
-        if not hasattr(self, "sampler_"):
-            self._fit()
-        if isinstance(n_instances, bool) or not isinstance(
+        if isinstance(n_instances, (bool, np.bool_)) or not isinstance(
             n_instances, numbers.Integral
         ):
-            raise TypeError(f"n_instances must be an int; got {n_instances!r}.")
-        n_groups = len(self._keys)
-        q_groups = self._find(X_pool, "X_pool")
+            raise TypeError(
+                f"n_instances must be an int; got {n_instances!r} of type "
+                f"{type(n_instances).__name__}."
+            )
+        if n_instances < 1:
+            raise ValueError(
+                f"n_instances must be at least 1; got n_instances={n_instances}."
+            )
+        if not hasattr(self, "sampler_"):
+            self._fit()
+        X_pool = self._check_rows(X_pool, "X_pool")
         training = _training_rows(learner)
+        if training is not None:
+            training = self._check_rows(training, "learner.X_training")
+        dtypes = [self._pool.dtype, X_pool.dtype]
+        dtypes += [] if training is None else [training.dtype]
+        dtype = _key_dtype(*dtypes)
+        keys, pool_groups, pool_ranks = self._grouping(dtype)
+        n_groups = len(keys)
+        q_groups = self._find(X_pool, "X_pool", keys, dtype)
         t_groups = (
-            self._find(training, "learner.X_training")
+            self._find(training, "learner.X_training", keys, dtype)
             if training is not None
             else np.empty(0, dtype=np.intp)
         )
-        n_pool = np.bincount(self._groups, minlength=n_groups)
+        n_pool = np.bincount(pool_groups, minlength=n_groups)
         n_train = np.bincount(t_groups, minlength=n_groups)
         n_query = np.bincount(q_groups, minlength=n_groups)
         if np.any(n_train > n_pool):
@@ -230,8 +298,8 @@ class SamplerStrategy:
         # Copy k of a row that is neither labeled nor absent from X_pool is a
         # candidate; it maps to copy k of that row in X_pool.
         available = np.minimum(n_query, n_pool - n_train)
-        rank = self._ranks - n_train[self._groups]
-        candidate = (rank >= 0) & (rank < available[self._groups])
+        rank = pool_ranks - n_train[pool_groups]
+        candidate = (rank >= 0) & (rank < available[pool_groups])
         n_candidates = int(candidate.sum())
         if n_instances > n_candidates:
             raise ValueError(
@@ -245,7 +313,7 @@ class SamplerStrategy:
         )
         picks = sampler.query(mask, n_instances)
         _, q_order, q_starts = _group_ranks(q_groups, n_groups)
-        positions = q_order[q_starts[self._groups[picks]] + rank[picks]]
+        positions = q_order[q_starts[pool_groups[picks]] + rank[picks]]
         return positions, sampler.query_scores_
 
 

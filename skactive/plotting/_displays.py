@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Display objects in the style of scikit-learn's: ``from_*`` builds, ``plot`` draws."""
 
+from collections.abc import Mapping
+
 import numpy as np
 from sklearn.decomposition import PCA
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_array, check_is_fitted
 
-from skactive.utils._distances import min_sq_dists
+from skactive.utils._validation import check_labeled_mask
 
 
 def _pyplot():
@@ -25,6 +27,69 @@ def _axes(ax):
     return ax
 
 
+def _two_d(X):
+    """Coordinates to draw ``X`` with: itself, the feature and zeros, or PCA."""
+    if X.shape[1] == 2:
+        return X
+    if X.shape[1] == 1:
+        # On a line at y = 0: a circle around a point then cuts the line in the
+        # true 1-D ball, so the coverage view stays exact.
+        return np.column_stack([X[:, 0], np.zeros(len(X))])
+    return PCA(2, random_state=0).fit_transform(X)
+
+
+def _check_picks(picks, n_samples):
+    """``picks`` as distinct intp indices into a pool of ``n_samples``."""
+    array = np.asarray(picks)
+    if array.size == 0:
+        array = array.astype(np.intp)
+    if array.ndim != 1:
+        raise ValueError(
+            f"picks must be a 1-D array of indices; got an array of shape "
+            f"{array.shape}."
+        )
+    if array.dtype == np.bool_ or not np.issubdtype(array.dtype, np.integer):
+        raise TypeError(
+            f"picks must be int indices into the pool; got dtype {array.dtype} "
+            f"(picks={_preview(array)})."
+        )
+    out = (array < 0) | (array >= n_samples)
+    if out.any():
+        raise ValueError(
+            f"picks must be indices in [0, {n_samples}); got "
+            f"{array[np.flatnonzero(out)[0]]} (picks={_preview(array)})."
+        )
+    values, counts = np.unique(array, return_counts=True)
+    if (counts > 1).any():
+        raise ValueError(
+            f"picks must be distinct; {values[counts > 1][0]} appears "
+            f"{counts.max()} times (picks={_preview(array)})."
+        )
+    return array.astype(np.intp, copy=False)
+
+
+def _preview(array, n=10):
+    items = ", ".join(str(v) for v in array[:n].tolist())
+    return f"[{items}{', ...' if len(array) > n else ''}]"
+
+
+def _covering_radius(X, centers):
+    """Largest distance from a row of 1-D or 2-D ``X`` to its nearest center, in
+    float64 without squares (``hypot``), so huge coordinates do not overflow."""
+    C = X[centers]
+    best = np.empty(len(X))
+    step = max(1, 2**20 // len(C))
+    for r0 in range(0, len(X), step):
+        diff = X[r0 : r0 + step, None, :] - C[None, :, :]
+        dist = (
+            np.abs(diff[..., 0])
+            if X.shape[1] == 1
+            else np.hypot(diff[..., 0], diff[..., 1])
+        )
+        best[r0 : r0 + step] = dist.min(axis=1)
+    return float(best.max())
+
+
 class SelectionDisplay:
     """What a sampler picked, drawn on a 2-D view of the pool.
 
@@ -33,8 +98,10 @@ class SelectionDisplay:
     labeled points as black crosses, and the picks as large markers numbered in
     selection order. With ``coverage=True`` each labeled or picked point gets a
     circle of the covering radius, the largest distance from a pool point to its
-    nearest center: Coreset's objective (drawn only for 2-D features, where
-    circles are the true balls).
+    nearest center: Coreset's objective (drawn only for 1-D or 2-D features,
+    where circles are the true balls). Pools of one feature are drawn on the x
+    axis, at y = 0. Give the pool's features as ``X=``: the display draws your
+    coordinates, not the sampler's stored copy.
 
     Parameters
     ----------
@@ -66,7 +133,7 @@ class SelectionDisplay:
     >>> X, _ = make_blobs(n_samples=200, centers=4, random_state=0)
     >>> sampler = TypiClustSampler(random_state=0).fit(X)
     >>> picks = sampler.query(budget=4)
-    >>> display = SelectionDisplay.from_sampler(sampler, picks)
+    >>> display = SelectionDisplay.from_sampler(sampler, picks, X=X)
     >>> len(display.picks)
     4
     """
@@ -87,6 +154,7 @@ class SelectionDisplay:
         sampler,
         picks,
         *,
+        X=None,
         labeled_mask=None,
         X_2d=None,
         coverage=False,
@@ -98,17 +166,25 @@ class SelectionDisplay:
         Parameters
         ----------
         sampler : fitted sampler
-            Its ``X_fit_`` (or ``X_2d``) gives the coordinates; TypiClust's
-            ``labels_`` the colours.
+            Any fitted skactive sampler; its ``n_samples_fit_`` gives the pool
+            size, TypiClust's ``labels_`` the colours.
         picks : array-like of shape (n_picks,)
-            What ``sampler.query`` returned.
+            What ``sampler.query`` returned: distinct int indices into the pool.
+        X : array-like of shape (n_samples, n_features), default=None
+            The pool's features, as passed to ``fit``: your own coordinates, the
+            ones drawn (and measured, for ``coverage``). Pass it. Without it the
+            sampler's stored ``X_fit_`` is used when it has one (RandomSampler
+            has none), which a sampler may keep centred or rescaled, so the axes
+            may not be in your units.
         labeled_mask : array-like of shape (n_samples,) of bool, default=None
             The mask given to ``query``.
         X_2d : array-like of shape (n_samples, 2), default=None
             Coordinates to draw; by default the features themselves when they are
-            2-D, else their first two principal components.
+            2-D, the feature on the x axis (and 0 on y) when there is one, else
+            their first two principal components. With ``X_2d`` and without
+            ``coverage``, ``X`` is not needed.
         coverage : bool, default=False
-            Draw the covering balls (2-D features only).
+            Draw the covering balls (1-D or 2-D features only).
         title : str, default=None
             Title; by default the sampler's class name.
         ax : matplotlib Axes, default=None
@@ -117,27 +193,60 @@ class SelectionDisplay:
         Returns
         -------
         display : SelectionDisplay
+
+        Raises
+        ------
+        ValueError
+            If ``X`` or ``labeled_mask`` does not have one row per fitted sample,
+            ``X_2d`` is not of shape (n_samples, 2), ``picks`` are not distinct
+            indices into the pool, neither ``X`` nor ``X_fit_`` is there when
+            needed, or ``coverage=True`` on more than 2 features.
+        TypeError
+            If ``picks`` are not integers or ``labeled_mask`` is not boolean.
         """
         check_is_fitted(sampler)
-        picks = np.asarray(picks)
-        X = np.asarray(sampler.X_fit_)
+        n_samples = getattr(sampler, "n_samples_fit_", None)
+        if X is not None:
+            X = check_array(X, dtype=np.float64, input_name="X")
+            if n_samples is not None and len(X) != n_samples:
+                raise ValueError(
+                    f"X has {len(X)} rows, but the sampler was fitted on {n_samples} "
+                    "samples; pass the pool as given to fit."
+                )
+        elif (X_2d is None or coverage) and hasattr(sampler, "X_fit_"):
+            X = np.asarray(sampler.X_fit_, dtype=np.float64)
+        elif X_2d is None or coverage:
+            raise ValueError(
+                f"{type(sampler).__name__} keeps no copy of the pool (no X_fit_): "
+                "pass the pool's features as X=..., as given to fit (or X_2d=...)."
+            )
+        if n_samples is None:
+            n_samples = len(X) if X is not None else len(np.asarray(X_2d))
         if X_2d is None:
-            X_2d = X if X.shape[1] == 2 else PCA(2, random_state=0).fit_transform(X)
-        X_2d = np.asarray(X_2d)
-        if X_2d.shape != (len(X), 2):
-            raise ValueError(f"X_2d must have shape ({len(X)}, 2); got {X_2d.shape}.")
-        mask = None if labeled_mask is None else np.asarray(labeled_mask, dtype=bool)
+            X_2d = _two_d(X)
+        X_2d = check_array(X_2d, dtype=np.float64, input_name="X_2d")
+        if X_2d.shape != (n_samples, 2):
+            raise ValueError(
+                f"X_2d must have shape ({n_samples}, 2); got {X_2d.shape}."
+            )
+        picks = _check_picks(picks, n_samples)
+        mask = (
+            None
+            if labeled_mask is None
+            else check_labeled_mask(labeled_mask, n_samples)
+        )
         radius = None
         if coverage:
-            if X.shape[1] != 2:
+            if X.shape[1] > 2:
                 raise ValueError(
-                    "coverage=True needs 2-D features: balls in a projection are "
-                    f"not balls; the sampler was fitted on {X.shape[1]} features."
+                    "coverage=True needs 1-D or 2-D features: balls in a projection "
+                    f"are not balls; the sampler was fitted on {X.shape[1]} features."
                 )
             centers = picks if mask is None else np.r_[np.flatnonzero(mask), picks]
-            X32 = X.astype(np.float32)
-            radius = float(np.sqrt(min_sq_dists(X32, X32[centers]).max()))
+            radius = _covering_radius(X, centers) if len(centers) else None
         clusters = getattr(sampler, "labels_", None)
+        if clusters is not None and len(clusters) != n_samples:
+            clusters = None  # from an older fit: not this pool's
         display = cls(
             X_2d,
             picks,
@@ -200,8 +309,10 @@ class BudgetCurveDisplay:
     ----------
     n_labels : array-like of shape (n_rounds,)
         Labels after each round.
-    scores : dict of str to array-like of shape (n_seeds, n_rounds)
-        Score of each strategy at each round, one row per seed.
+    scores : dict of str to array-like of shape (n_seeds, n_rounds), or array-like
+        Score of each strategy at each round, one row per seed (lists of lists
+        are fine; a 1-D array-like of shape (n_rounds,) is one seed). A bare
+        array-like instead of a dict draws one curve, without a legend.
     score_name : str, default="accuracy"
         Label of the y axis.
 
@@ -240,15 +351,17 @@ class BudgetCurveDisplay:
         Returns
         -------
         display : BudgetCurveDisplay
+
+        Raises
+        ------
+        ValueError
+            If ``n_labels`` is not a non-empty 1-D array of numbers, ``scores``
+            is empty, or a strategy's scores are not numbers of shape
+            (n_seeds, n_rounds) or (n_rounds,) with one round per ``n_labels``.
         """
+        n, curves = _check_curves(self.n_labels, self.scores)
         ax = _axes(ax)
-        n = np.asarray(self.n_labels)
-        for name, values in self.scores.items():
-            values = np.atleast_2d(np.asarray(values, dtype=float))
-            if values.shape[1] != len(n):
-                raise ValueError(
-                    f"scores[{name!r}] has {values.shape[1]} rounds, n_labels {len(n)}."
-                )
+        for name, values in curves:
             mean, std = values.mean(axis=0), values.std(axis=0)
             ax.plot(n, mean, marker="o", label=name)
             ax.fill_between(n, mean - std, mean + std, alpha=0.2)
@@ -256,6 +369,48 @@ class BudgetCurveDisplay:
         if title:
             ax.set_title(title)
         ax.grid(alpha=0.3)
-        ax.legend()
+        if any(name is not None for name, _ in curves):
+            ax.legend()
         self.ax_, self.figure_ = ax, ax.figure
         return self
+
+
+def _check_curves(n_labels, scores):
+    """``n_labels`` as a 1-D float array, ``scores`` as (name, 2-D array) pairs."""
+    try:
+        n = np.asarray(n_labels, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"n_labels must be a 1-D array-like of numbers; got {n_labels!r} ({exc})."
+        ) from exc
+    if n.ndim != 1 or len(n) == 0:
+        raise ValueError(
+            "n_labels must be a non-empty 1-D array-like of numbers; got an array "
+            f"of shape {n.shape}."
+        )
+    items = list(scores.items()) if isinstance(scores, Mapping) else [(None, scores)]
+    if not items:
+        raise ValueError("scores is empty: give at least one strategy's scores.")
+    curves = []
+    for name, values in items:
+        where = "scores" if name is None else f"scores[{name!r}]"
+        try:
+            values = np.asarray(values, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"{where} must be numbers of shape (n_seeds, n_rounds) or "
+                f"(n_rounds,), with as many rounds in every row ({exc})."
+            ) from exc
+        if values.ndim == 1:
+            values = values[None, :]
+        if values.ndim != 2 or values.shape[0] == 0:
+            raise ValueError(
+                f"{where} must have shape (n_seeds, n_rounds) or (n_rounds,) with "
+                f"at least one seed; got shape {values.shape}."
+            )
+        if values.shape[1] != len(n):
+            raise ValueError(
+                f"{where} has {values.shape[1]} rounds, n_labels {len(n)}."
+            )
+        curves.append((name, values))
+    return n, curves

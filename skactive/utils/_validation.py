@@ -43,7 +43,18 @@ def check_labeled_mask(labeled_mask, n_samples):
             f"labeled_mask must be 1-D of length {n_samples}; got an array of "
             f"shape {mask.shape}."
         )
+    if mask.shape[0] == 0 and n_samples != 0:
+        # An empty list becomes a float array: the length is the problem, not the
+        # dtype.
+        raise ValueError(
+            f"labeled_mask is empty (length 0), but the sampler was fitted on "
+            f"{n_samples} samples; it must have one entry per fitted sample (or be "
+            "None for a cold start)."
+        )
     if mask.dtype != np.bool_:
+        length = ""
+        if mask.shape[0] != n_samples:
+            length = f" and length {mask.shape[0]}"
         hint = ""
         if np.issubdtype(mask.dtype, np.integer):
             hint = (
@@ -52,7 +63,7 @@ def check_labeled_mask(labeled_mask, n_samples):
             )
         raise TypeError(
             "labeled_mask must be a boolean mask of length "
-            f"{n_samples}; got dtype {mask.dtype}.{hint}"
+            f"{n_samples}; got dtype {mask.dtype}{length}.{hint}"
         )
     if mask.shape[0] != n_samples:
         raise ValueError(

@@ -142,6 +142,43 @@ def test_verbose_shows_a_progress_bar(digits, capsys):
             ValueError,
             r"image_shape=\(3, 3\): images need at least 4 x 4 pixels",
         ),
+        (
+            {"image_shape": (8.5, 8)},
+            np.zeros((5, 68)),
+            TypeError,
+            r"image_shape must hold ints; got image_shape=\(8.5, 8\), whose 8.5",
+        ),
+        (
+            {"image_shape": (8, True)},
+            np.zeros((5, 8)),
+            TypeError,
+            r"image_shape=\(8, True\), whose True is a bool",
+        ),
+        (
+            {"image_shape": (0, 8, 8)},
+            np.zeros((5, 64)),
+            ValueError,
+            r"image_shape must hold positive sizes; got image_shape=\(0, 8, 8\)",
+        ),
+        (
+            {"image_shape": (-8, -8)},
+            np.zeros((5, 64)),
+            ValueError,
+            r"positive sizes; got image_shape=\(-8, -8\)",
+        ),
+        (
+            {"image_shape": (8,)},
+            np.zeros((5, 8)),
+            ValueError,
+            r"image_shape must be .*; got image_shape=\(8,\)",
+        ),
+        (
+            {"device": "tpu"},
+            np.zeros((5, 3)),
+            ValueError,
+            "device='tpu' is not a torch",
+        ),
+        ({"device": "meta"}, np.zeros((5, 3)), ValueError, "device='meta': torch"),
         ({}, np.array([[0.0, np.nan], [1.0, 2.0]]), ValueError, "NaN"),
         ({}, np.zeros(5), ValueError, "Expected 2D array"),
         ({"temperature": 0}, np.zeros((5, 3)), ValueError, "temperature"),
@@ -173,3 +210,58 @@ def test_missing_torch_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)
     with pytest.raises(ImportError, match=r"pip install 'skactive\[torch\]'"):
         small().fit(np.zeros((4, 3)))
+
+
+def test_numpy_int_and_list_image_shapes_are_accepted(digits):
+    X, _ = digits
+    for shape in [(np.int64(8), np.int32(8)), [1, 8, 8]]:
+        Z = small(image_shape=shape, max_epochs=1).fit_transform(X[:64])
+        assert Z.shape == (64, 8)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+@pytest.mark.parametrize("device", ["cuda", "cuda:1"])
+def test_cuda_without_cuda_is_a_clear_error(device):
+    simclr = small(device=device)  # nothing is checked before fit
+    with pytest.raises(ValueError, match=rf"device='{device}': torch finds no CUDA"):
+        simclr.fit(np.zeros((5, 3)))
+
+
+def test_auto_and_cpu_devices_train():
+    X = np.random.RandomState(0).normal(size=(40, 3))
+    a = small(device="auto", max_epochs=1).fit_transform(X)
+    b = small(device="cpu", max_epochs=1).fit_transform(X)
+    if not torch.cuda.is_available():
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("factor", [1e18, 2.0**200, 1e300])
+def test_huge_tabular_rows_embed_like_the_same_rows_scaled_down(factor):
+    # Float32 squares overflow from about 1e19 (1e18 with a few hundred rows): the
+    # scale became inf and every embedding the same.
+    X = np.random.RandomState(0).normal(size=(300, 5))
+    reference = small(max_epochs=1).fit_transform(X)
+    Z = small(max_epochs=1).fit_transform(X * factor)
+    assert np.ptp(Z, axis=0).max() > 0.1  # not all identical
+    np.testing.assert_allclose(Z, reference, atol=1e-5)
+    big32 = (X * 1e18).astype(np.float32)  # float32 input, as large
+    Z32 = small(max_epochs=1).fit(big32).transform(big32)
+    assert np.ptp(Z32, axis=0).max() > 0.1
+
+
+def test_power_of_two_scaling_gives_the_same_embeddings():
+    X = np.random.RandomState(0).normal(size=(100, 5)).astype(np.float32)
+    reference = small(max_epochs=1).fit_transform(X)
+    np.testing.assert_array_equal(
+        small(max_epochs=1).fit_transform(X * 2.0**100), reference
+    )
+
+
+def test_images_of_any_pixel_scale_up_to_the_float32_limit():
+    rs = np.random.RandomState(0)
+    images = rs.uniform(-1.9, 1.9, size=(60, 64)).astype(np.float32)
+    reference = small(image_shape=(8, 8), max_epochs=1).fit_transform(images)
+    huge = np.ldexp(images, 127)  # up to 3.2e38: max - min overflows float32
+    Z = small(image_shape=(8, 8), max_epochs=1).fit_transform(huge)
+    assert np.ptp(Z, axis=0).max() > 0.01
+    np.testing.assert_array_equal(Z, reference)

@@ -238,3 +238,80 @@ def test_importing_skactive_does_not_import_modal():
     code = "import sys, skactive; print('modAL' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "False", out.stderr
+
+
+@pytest.mark.parametrize(
+    "n_instances, error, message",
+    [
+        (0, ValueError, "n_instances must be at least 1; got n_instances=0"),
+        (-2, ValueError, "n_instances must be at least 1; got n_instances=-2"),
+        (True, TypeError, "n_instances must be an int; got True of type bool"),
+        (2.0, TypeError, "n_instances must be an int; got 2.0 of type float"),
+        (None, TypeError, "n_instances must be an int; got None"),
+    ],
+)
+def test_bad_n_instances_is_named_n_instances(digits, n_instances, error, message):
+    X, _ = digits
+    strategy = SamplerStrategy(RandomSampler(random_state=0), X)
+    learner = ActiveLearner(LogisticRegression(), query_strategy=strategy)
+    with pytest.raises(error, match=message) as info:
+        learner.query(X, n_instances=n_instances)
+    assert "budget" not in str(info.value)
+    idx, _ = learner.query(X, n_instances=np.int64(2))  # numpy ints are ints
+    assert idx.shape == (2,)
+
+
+def test_negative_zero_rows_match_their_positive_zero_copies(digits):
+    X, y = digits  # digits are full of 0.0
+    initial = [3, 50, 77]
+    signed = np.where(X == 0, -0.0, X)
+    assert np.signbit(signed[initial]).any()
+    strategy = SamplerStrategy(TypiClustSampler(random_state=1), X)
+    learner = ActiveLearner(
+        LogisticRegression(max_iter=500),
+        query_strategy=strategy,
+        X_training=signed[initial],
+        y_training=y[initial],
+    )
+    pool = np.delete(np.arange(len(X)), initial)
+    idx, _ = learner.query(signed[pool], n_instances=10)
+    expected = direct_picks(TypiClustSampler(random_state=1), X, 1, initial=initial)
+    np.testing.assert_array_equal(pool[idx], expected[0])
+    assert strategy.last_labeled_mask_.sum() == 3
+    # And the other way round: a pool with -0.0 queried with +0.0 rows.
+    strategy = SamplerStrategy(TypiClustSampler(random_state=1), signed)
+    learner = ActiveLearner(
+        LogisticRegression(max_iter=500),
+        query_strategy=strategy,
+        X_training=X[initial],
+        y_training=y[initial],
+    )
+    idx, _ = learner.query(X[pool], n_instances=10)
+    np.testing.assert_array_equal(pool[idx], expected[0])
+
+
+@pytest.mark.parametrize(
+    "pool_dtype, learner_dtype", [(np.float64, np.float32), (np.float32, np.float64)]
+)
+def test_float32_and_float64_copies_of_the_pool_match(pool_dtype, learner_dtype):
+    rs = np.random.RandomState(0)
+    X = rs.normal(size=(120, 5))  # not exactly representable in float32
+    y = (X[:, 0] > 0).astype(int)
+    strategy = SamplerStrategy(CoresetSampler(random_state=0), X.astype(pool_dtype))
+    learner = ActiveLearner(LogisticRegression(), query_strategy=strategy)
+    X_l = X.astype(learner_dtype)
+    got = run_loop(learner, X_l, y, rounds=3, step=5)
+    expected = direct_picks(CoresetSampler(random_state=0), X.astype(pool_dtype), 3, 5)
+    for g, e in zip(got, expected, strict=True):
+        np.testing.assert_array_equal(g, e)
+    assert strategy.last_labeled_mask_.sum() == 10
+
+
+def test_rows_are_compared_by_value_not_truncated_to_the_pool_dtype():
+    X = np.arange(40).reshape(20, 2)  # an integer pool
+    strategy = SamplerStrategy(RandomSampler(random_state=0), X)
+    learner = ActiveLearner(LogisticRegression(), query_strategy=strategy)
+    with pytest.raises(ValueError, match="20 row\\(s\\) of X_pool .* not in"):
+        strategy(learner, X + 0.5, n_instances=1)  # 0.5 is not truncated to 0
+    idx, _ = strategy(learner, X.astype(float), n_instances=3)
+    assert len(np.unique(idx)) == 3

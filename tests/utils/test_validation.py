@@ -169,3 +169,17 @@ def test_functions_reject_bad_input(pool):
         k_center_greedy(pool, 31)
     with pytest.raises(TypeError, match="labeled_mask"):
         k_center_greedy(pool, 2, labeled_mask=[0, 1])
+
+
+@pytest.mark.parametrize("Sampler", SAMPLERS)
+@pytest.mark.parametrize("empty", [[], np.array([]), np.array([], dtype=bool)])
+def test_query_rejects_empty_mask_naming_its_length(Sampler, pool, empty):
+    sampler = Sampler().fit(pool)
+    with pytest.raises(ValueError, match=r"labeled_mask is empty \(length 0\).*30"):
+        sampler.query(empty, budget=1)
+
+
+def test_mask_dtype_error_also_names_a_wrong_length(pool):
+    sampler = RandomSampler().fit(pool)
+    with pytest.raises(TypeError, match="length 30; got dtype float64 and length 29"):
+        sampler.query(np.zeros(29), budget=1)
