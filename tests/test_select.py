@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-import skactive._select as select
+import skactive._io as skactive_io
 from skactive import CoresetSampler, TypiClustSampler
 from skactive.__main__ import main
 
@@ -199,7 +199,7 @@ def test_select_reads_csv_without_pandas(tmp_path, capsys, monkeypatch):
     outputs = {}
     for pandas in (None, "real"):
         if pandas is None:
-            monkeypatch.setattr(select, "_pandas", lambda: None)
+            monkeypatch.setattr(skactive_io, "_pandas", lambda: None)
         else:
             monkeypatch.undo()
         for name in ("h.csv", "n.csv"):
@@ -207,7 +207,7 @@ def test_select_reads_csv_without_pandas(tmp_path, capsys, monkeypatch):
             assert main(argv) == 0
             outputs[pandas, name] = capsys.readouterr().out
     assert len(set(outputs.values())) == 1
-    monkeypatch.setattr(select, "_pandas", lambda: None)
+    monkeypatch.setattr(skactive_io, "_pandas", lambda: None)
     import pandas as pd
 
     pd.DataFrame(X).to_parquet(tmp_path / "t.parquet")
