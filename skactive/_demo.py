@@ -139,6 +139,7 @@ def check_plot_path(path):
     """
     from matplotlib.backend_bases import FigureCanvasBase
 
+    destination = check_destination(path, "--plot")
     formats = FigureCanvasBase.get_supported_filetypes()
     suffix = Path(path).suffix.lower().lstrip(".")
     if suffix not in formats:
@@ -147,7 +148,7 @@ def check_plot_path(path):
             f"--plot {path}: unknown format {suffix or '(no extension)'!r}; "
             f"use one of {known}"
         )
-    return check_destination(path, "--plot")
+    return destination
 
 
 def plot_results(results, path):
