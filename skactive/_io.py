@@ -670,6 +670,8 @@ def check_destination(path, option="-o", inputs=()):
     if name.endswith(os.sep):
         raise InputError(f"{option} {name}: names a folder, not a file")
     target = os.path.realpath(name)
+    if os.path.islink(target):
+        raise InputError(f"{option} {name}: a loop of symbolic links")
     if os.path.isdir(target):
         raise InputError(f"{option} {name}: is a directory")
     for other in inputs:
@@ -684,9 +686,8 @@ def check_destination(path, option="-o", inputs=()):
             return Destination(name, target, direct=True)
     folder = os.path.dirname(target)
     if not os.path.isdir(folder):
-        raise InputError(
-            f"{option} {name}: folder {os.path.dirname(name)} does not exist"
-        )
+        shown = os.path.dirname(name) if not os.path.islink(name) else folder
+        raise InputError(f"{option} {name}: folder {shown} does not exist")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise InputError(f"{option} {name}: cannot write in folder {folder}")
     return Destination(name, target)

@@ -187,3 +187,18 @@ def test_interrupted_write_leaves_the_old_file(features, tmp_path, monkeypatch):
     assert select_to(path, out) == 130
     assert out.read_text() == "previous\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["emb.npy", "picks.csv"]
+
+
+def test_symlink_loops_and_dangling_folders_fail_before_any_work(
+    features, tmp_path, capsys, no_fit
+):
+    _, path = features
+    (tmp_path / "a").symlink_to("b")
+    (tmp_path / "b").symlink_to("a")
+    assert select_to(path, tmp_path / "a") == 1
+    assert "a: a loop of symbolic links" in capsys.readouterr().err
+    (tmp_path / "c.csv").symlink_to(tmp_path / "gone" / "c.csv")
+    assert select_to(path, tmp_path / "c.csv") == 1
+    err = capsys.readouterr().err
+    assert f"c.csv: folder {tmp_path / 'gone'} does not exist" in err
+    assert (tmp_path / "a").is_symlink() and (tmp_path / "c.csv").is_symlink()
