@@ -172,7 +172,8 @@ def _decode_error(path, exc):
 
 
 def _head(path, sep):
-    """The first rows of a table, split by a CSV reader."""
+    """The first rows of a table, split by a CSV reader, and how many blank lines
+    came before them."""
     try:
         with open(path, encoding="utf-8-sig", newline="") as f:
             rows = list(islice(csv.reader(f, delimiter=sep), HEAD_ROWS))
@@ -180,11 +181,12 @@ def _head(path, sep):
         raise _decode_error(path, exc) from None
     except csv.Error as exc:
         raise InputError(f"{path}: not a readable table ({exc})") from None
-    while rows and not rows[0]:
-        rows.pop(0)  # blank lines before the table
-    if not rows:
+    leading = 0
+    while leading < len(rows) and not rows[leading]:
+        leading += 1  # blank lines before the table
+    if leading == len(rows):
         raise InputError(f"{path}: empty file")
-    return rows
+    return rows[leading:], leading
 
 
 def _names(first):
@@ -306,7 +308,7 @@ def read_table(path, sep, header=None, id_column=None):
     -------
     table : Table
     """
-    rows = _head(path, sep)
+    rows, leading = _head(path, sep)
     has_header, note = decide_header(rows, header)
     names = _names(rows[0]) if has_header else None
     n_columns = len(rows[0])
@@ -315,7 +317,7 @@ def read_table(path, sep, header=None, id_column=None):
     )
     pd = _pandas()
     result = None
-    if pd is not None:
+    if pd is not None and not leading:  # pandas would count blank lines as rows
         result = _pandas_table(pd, path, sep, has_header, n_columns, id_pos)
     if result is None:
         result = _parse_table(path, sep, has_header, n_columns, id_pos)
@@ -679,10 +681,10 @@ def check_destination(path, option="-o", inputs=()):
             if os.path.samefile(target, other):
                 raise InputError(f"{option} {name}: is the input file {other}")
     if os.path.exists(target):
-        st = os.stat(target)
-        if not stat.S_ISREG(st.st_mode):
-            if not os.access(target, os.W_OK):
-                raise InputError(f"{option} {name}: permission denied")
+        # A file the user may not write is not replaced either (as with '>').
+        if not os.access(target, os.W_OK):
+            raise InputError(f"{option} {name}: permission denied")
+        if not stat.S_ISREG(os.stat(target).st_mode):
             return Destination(name, target, direct=True)
     folder = os.path.dirname(target)
     if not os.path.isdir(folder):

@@ -459,3 +459,12 @@ def test_pandas_reads_plain_tables_itself(tmp_path, monkeypatch, X):
     write_rows(tmp_path / "b.csv", X.tolist(), encoding="utf-8-sig")
     table = skactive_io.load_features(tmp_path / "b.csv")
     np.testing.assert_array_equal(table.X, X.astype(np.float32))
+
+
+def test_blank_lines_before_a_0_1_2_header(tmp_path, capsys, X, reader):
+    path = tmp_path / "emb.csv"
+    body = "\n".join(",".join(str(float(v)) for v in r) for r in X)
+    path.write_text("\n0,1,2,3\n" + body + "\n")
+    status, rows, err = run(capsys, path)
+    assert status == 0 and picked(rows) == expected_rows(X)
+    assert "90 rows x 4 feature columns; header 0,1,2,... taken" in err

@@ -202,3 +202,16 @@ def test_symlink_loops_and_dangling_folders_fail_before_any_work(
     err = capsys.readouterr().err
     assert f"c.csv: folder {tmp_path / 'gone'} does not exist" in err
     assert (tmp_path / "a").is_symlink() and (tmp_path / "c.csv").is_symlink()
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root may write anything"
+)
+def test_read_only_file_is_not_replaced(features, tmp_path, capsys, no_fit):
+    _, path = features
+    out = tmp_path / "picks.csv"
+    out.write_text("keep\n")
+    out.chmod(0o444)
+    assert select_to(path, out) == 1
+    assert f"-o {out}: permission denied" in capsys.readouterr().err
+    assert out.read_text() == "keep\n"
