@@ -148,7 +148,10 @@ def build_parser():
         "--quiet",
         "-q",
         action="store_true",
-        help="no progress lines and no library warnings (errors still print)",
+        help=(
+            "no progress lines and no scikit-learn or numpy warnings (errors, and "
+            "the warning about a column that looks like an index, still print)"
+        ),
     )
     return parser
 

@@ -309,7 +309,10 @@ def read_table(path, sep, header=None, id_column=None):
     table : Table
     """
     rows, leading = _head(path, sep)
-    has_header, note = decide_header(rows, header)
+    try:
+        has_header, note = decide_header(rows, header)
+    except InputError as exc:
+        raise InputError(f"{path}: {exc}") from None
     names = _names(rows[0]) if has_header else None
     n_columns = len(rows[0])
     id_pos = (

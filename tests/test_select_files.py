@@ -142,8 +142,8 @@ def test_headerless_first_row_0_1_2_is_settled_by_the_flags(
     path = tmp_path / "counts.csv"
     np.savetxt(path, X, delimiter=",", fmt="%d")
     status, _, err = run(capsys, path)
-    assert status == 1
-    assert "cannot tell whether the first line (0,1,2,...)" in err
+    assert status == 1 and err.count("\n") == 1
+    assert f"error: {path}: cannot tell whether the first line (0,1,2,...)" in err
     assert "pass --header or --no-header" in err
     status, rows, err = run(capsys, path, "--no-header")
     assert picked(rows) == expected_rows(X)
@@ -282,6 +282,9 @@ def test_id_column_errors(tmp_path, capsys, X, reader):
     assert status == 1 and "--id-column 'nope': " in err and "(id, a)" in err
     status, _, err = run(capsys, path, "--id-column", "id")
     assert status == 1 and "id 'x' is in rows 0 and 2" in err
+    write_rows(path, [["id", "a"], ["x", "1"], ["", "2"], ["y", "3"]])
+    status, _, err = run(capsys, path, "--id-column", "id")
+    assert status == 1 and f"--id-column 'id': row 1 of {path} has no id" in err
 
 
 # --- parquet ------------------------------------------------------------------
