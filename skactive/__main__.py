@@ -6,12 +6,31 @@ import argparse
 import sys
 import time
 
+from skactive._io import HEADER_RULE, InputError
+
 
 def _positive_int(text):
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be a positive integer, got {text!r}"
+        ) from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
     return value
+
+
+def _version():
+    """The installed distribution's version, else the package's own."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("skactive")
+    except PackageNotFoundError:
+        import skactive
+
+        return getattr(skactive, "__version__", "unknown")
 
 
 def build_parser():
@@ -19,6 +38,7 @@ def build_parser():
         prog="skactive",
         description="Active learning on a budget, the scikit-learn way.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     demo = sub.add_parser(
         "demo",
@@ -40,23 +60,32 @@ def build_parser():
         "--max-labels",
         type=_positive_int,
         default=60,
-        help="labels after the last round (default: 60)",
+        help="labels after the last round, at most the training pool (default: 60)",
     )
     demo.add_argument(
         "--plot",
         default="skactive_demo.png",
         metavar="PATH",
-        help="where to write the learning curves (default: skactive_demo.png)",
+        help=(
+            "where to write the learning curves, in a format matplotlib writes "
+            "(.png, .pdf, .svg, ...) (default: skactive_demo.png)"
+        ),
     )
     demo.add_argument("--no-plot", action="store_true", help="print the table only")
 
     select = sub.add_parser(
         "select",
         help="pick the rows to label from a file of features",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         description=(
-            "Fit a sampler on the rows of FEATURES and write the rows to label next "
-            "as CSV (rank, row, score and, for TypiClust, cluster), rows numbered "
-            "from 0 in file order. Progress goes to standard error."
+            "Fit a sampler on the rows of FEATURES and write the rows to label next\n"
+            "as CSV (rank, row, id with --id-column, score and, for TypiClust,\n"
+            "cluster); rows are numbered from 0 in file order, a header line is not\n"
+            "a row. Progress goes to standard error.\n\n"
+            "Tables (.csv, .tsv) are UTF-8 (Excel's 'CSV UTF-8' too), quoted or not.\n"
+            + _wrap(HEADER_RULE)
+            + "\nThe progress line says how many rows and feature columns were read\n"
+            "and whether a header was taken."
         ),
     )
     select.add_argument(
@@ -74,51 +103,120 @@ def build_parser():
     select.add_argument(
         "--labeled",
         metavar="FILE",
-        help="rows labeled already: row ids, one per line, or a boolean .npy mask",
+        help=(
+            "rows labeled already: a text file with one row id per line (with "
+            "--id-column, the ids of that column), or a .npy of booleans (a mask, "
+            "one per row) or of integer row numbers; an integer .npy of 0s and 1s "
+            "as long as the pool is refused as ambiguous"
+        ),
     )
     select.add_argument(
-        "--output", "-o", metavar="FILE", help="CSV to write (default: standard output)"
+        "--output",
+        "-o",
+        metavar="FILE",
+        help=(
+            "CSV to write (default or '-': standard output); a file is replaced "
+            "atomically (keeping its mode; a new one gets the umask's), a symbolic "
+            "link's target is replaced, a device or FIFO is written in place; never "
+            "an input file"
+        ),
     )
     select.add_argument("--key", help="array to read from an .npz holding several")
+    header = select.add_mutually_exclusive_group()
+    header.add_argument(
+        "--header",
+        action="store_true",
+        default=None,
+        help="the table's first line is a header (column names)",
+    )
+    header.add_argument(
+        "--no-header",
+        dest="header",
+        action="store_false",
+        help="the table's first line is data",
+    )
+    select.add_argument(
+        "--id-column",
+        metavar="NAME",
+        help=(
+            "a column of row ids (by name, or by number from 0 without a header): "
+            "not a feature, reported as 'id' in the output and used by --labeled"
+        ),
+    )
     select.add_argument("--random-state", type=int, default=0, help="seed (default: 0)")
-    select.add_argument("--quiet", "-q", action="store_true", help="no progress output")
+    select.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help=(
+            "no progress lines and no scikit-learn or numpy warnings (errors, and "
+            "the warning about a column that looks like an index, still print)"
+        ),
+    )
     return parser
 
 
+def _wrap(text, width=76):
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width))
+
+
 def _demo(args):
-    from skactive._demo import format_table, plot_results, run_demo
+    from skactive._demo import check_plot_path, format_table, pool_size, run_demo
+
+    def fail(message):
+        print(f"skactive demo: error: {message}", file=sys.stderr)
+        return 2
 
     if args.max_labels < args.step:
-        print("skactive demo: --max-labels must be at least --step", file=sys.stderr)
-        return 2
+        return fail("--max-labels must be at least --step")
+    if args.max_labels > pool_size():
+        return fail(
+            f"--max-labels {args.max_labels} is larger than the training pool "
+            f"({pool_size()} digits)"
+        )
+    plot = None
+    if not args.no_plot:
+        try:
+            plot = check_plot_path(args.plot)
+        except ImportError:
+            print(
+                "No plot: matplotlib is missing (pip install 'skactive[matplotlib]').",
+                file=sys.stderr,
+            )
+        except (ValueError, InputError) as exc:
+            return fail(str(exc))
     t0 = time.perf_counter()
     results = run_demo(n_seeds=args.seeds, step=args.step, max_labels=args.max_labels)
     print(f"Test accuracy (%) on digits, mean ± std over {args.seeds} seeds:")
     print(format_table(results))
     query_times = ", ".join(f"{k} {v:.1f} s" for k, v in results["seconds"].items())
     print(f"Query time, all rounds and seeds: {query_times}")
-    if not args.no_plot:
+    if plot is not None:
+        from skactive._demo import plot_results
+
         try:
-            plot_results(results, args.plot)
-        except ImportError:
-            print(
-                "No plot: matplotlib is missing (pip install 'skactive[matplotlib]').",
-                file=sys.stderr,
-            )
-        else:
-            print(f"Learning curves written to {args.plot}")
+            plot_results(results, plot)
+        except (OSError, InputError) as exc:
+            return fail(str(exc))
+        print(f"Learning curves written to {args.plot}")
     print(f"Done in {time.perf_counter() - t0:.1f} s.")
     return 0
 
 
 def main(argv=None):
     """Run the command line; returns the exit status."""
-    args = build_parser().parse_args(argv)
-    if args.command == "select":
-        from skactive._select import run_select
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "select":
+            from skactive._select import run_select
 
-        return run_select(args)
-    return _demo(args)
+            return run_select(args)
+        return _demo(args)
+    except KeyboardInterrupt:
+        print("skactive: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

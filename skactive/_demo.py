@@ -3,8 +3,11 @@
 """The demo: TypiClust vs Coreset vs Random on scikit-learn's digits, from a cold
 start, in rounds of labels; a LogisticRegression scored on a held-out split."""
 
+import io
+import math
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 from sklearn.datasets import load_digits
@@ -12,6 +15,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
+from skactive._io import Destination, check_destination, write_output
 from skactive.samplers import CoresetSampler, RandomSampler, TypiClustSampler
 
 STRATEGIES = {
@@ -110,8 +114,49 @@ def format_table(results):
     return "\n".join(lines)
 
 
+def pool_size(test_size=0.3):
+    """The number of digits the samplers pick from (the training split)."""
+    n_samples = len(load_digits().target)
+    return n_samples - math.ceil(test_size * n_samples)
+
+
+def check_plot_path(path):
+    """Check, before the run, that matplotlib can write a figure to ``path``.
+
+    Returns
+    -------
+    destination : Destination
+        The checked destination, for :func:`plot_results`.
+
+    Raises
+    ------
+    ImportError
+        When matplotlib is missing.
+    ValueError
+        When matplotlib does not know the format.
+    InputError
+        When the file cannot be written (its folder is missing, it is a folder).
+    """
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    destination = check_destination(path, "--plot")
+    formats = FigureCanvasBase.get_supported_filetypes()
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix not in formats:
+        known = ", ".join(f".{f}" for f in sorted(formats))
+        raise ValueError(
+            f"--plot {path}: unknown format {suffix or '(no extension)'!r}; "
+            f"use one of {known}"
+        )
+    return destination
+
+
 def plot_results(results, path):
-    """Write the learning curves (mean and ± one standard deviation) to ``path``."""
+    """Write the learning curves (mean and ± one standard deviation) to ``path``.
+
+    ``path`` is a file name or a :class:`~skactive._io.Destination` from
+    :func:`check_plot_path`; the file is replaced atomically.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -126,5 +171,10 @@ def plot_results(results, path):
         ax=ax, title=f"digits, LogisticRegression, mean over {n_seeds} seeds"
     )
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    if not isinstance(path, Destination):
+        path = check_destination(path, "--plot")
+    suffix = Path(path.target).suffix.lower().lstrip(".")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=suffix, dpi=120)
     plt.close(fig)
+    write_output(buffer.getvalue(), path)

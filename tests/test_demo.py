@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """The demo, through the real command line."""
 
+import os
+import stat
 import subprocess
 import sys
 
@@ -52,3 +54,53 @@ def test_python_dash_m_entry_point_shows_help():
         check=True,
     ).stdout
     assert "--plot PATH" in out and "--seeds" in out
+
+
+@pytest.fixture
+def no_run(monkeypatch):
+    """Fail the test if the demo runs: arguments are checked before."""
+    import skactive._demo
+
+    def refuse(**kwargs):
+        raise AssertionError("the demo ran")
+
+    monkeypatch.setattr(skactive._demo, "run_demo", refuse)
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--plot", "{d}/missing/x.png"], "--plot {d}/missing/x.png: folder"),
+        (["--plot", "{d}/x.foo"], "--plot {d}/x.foo: unknown format 'foo'; use one"),
+        (["--plot", "{d}"], "--plot {d}: is a directory"),
+        (["--max-labels", "2000"], "--max-labels 2000 is larger than the training"),
+    ],
+)
+def test_demo_checks_arguments_before_running(tmp_path, capsys, no_run, argv, message):
+    pytest.importorskip("matplotlib")
+    argv = [a.format(d=tmp_path) for a in argv]
+    assert main(["demo", *argv]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1
+    assert err.startswith(f"skactive demo: error: {message.format(d=tmp_path)}")
+
+
+def test_demo_max_labels_equal_to_the_pool_is_accepted(capsys, no_run):
+    from skactive._demo import pool_size
+
+    assert pool_size() == 1257
+    with pytest.raises(AssertionError, match="the demo ran"):
+        main(["demo", "--max-labels", "1257", "--step", "1257", "--no-plot"])
+
+
+def test_demo_plot_keeps_the_umask_mode(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    plot = tmp_path / "curves.svg"
+    old = os.umask(0o027)
+    try:
+        argv = ["demo", "--seeds", "1", "--max-labels", "10", "--plot", str(plot)]
+        assert main(argv) == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(plot.stat().st_mode) == 0o640
+    assert b"<svg" in plot.read_bytes()[:500]

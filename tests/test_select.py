@@ -8,6 +8,7 @@ import sys
 import numpy as np
 import pytest
 
+import skactive._io as skactive_io
 import skactive._select as select
 from skactive import CoresetSampler, TypiClustSampler
 from skactive.__main__ import main
@@ -199,7 +200,7 @@ def test_select_reads_csv_without_pandas(tmp_path, capsys, monkeypatch):
     outputs = {}
     for pandas in (None, "real"):
         if pandas is None:
-            monkeypatch.setattr(select, "_pandas", lambda: None)
+            monkeypatch.setattr(skactive_io, "_pandas", lambda: None)
         else:
             monkeypatch.undo()
         for name in ("h.csv", "n.csv"):
@@ -207,9 +208,96 @@ def test_select_reads_csv_without_pandas(tmp_path, capsys, monkeypatch):
             assert main(argv) == 0
             outputs[pandas, name] = capsys.readouterr().out
     assert len(set(outputs.values())) == 1
-    monkeypatch.setattr(select, "_pandas", lambda: None)
+    monkeypatch.setattr(skactive_io, "_pandas", lambda: None)
     import pandas as pd
 
     pd.DataFrame(X).to_parquet(tmp_path / "t.parquet")
     assert main(["select", str(tmp_path / "t.parquet"), "--budget", "3"]) == 1
     assert "pip install 'skactive[pyarrow]'" in capsys.readouterr().err
+
+
+def test_version_is_the_package_version(capsys):
+    import skactive
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out == f"skactive {skactive.__version__}\n"
+
+
+def test_ctrl_c_is_one_line_and_exit_130(features, capsys, monkeypatch):
+    _, path = features
+
+    def interrupt(self, X, y=None):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(TypiClustSampler, "fit", interrupt)
+    assert main(["select", str(path), "--budget", "3"]) == 130
+    assert capsys.readouterr().err.splitlines()[-1] == "skactive: interrupted"
+    # A real SIGINT, as Ctrl-C sends, in the middle of a long demo.
+    code = (
+        "import os, signal, threading, sys\n"
+        "from skactive.__main__ import main\n"
+        "threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT)).start()\n"
+        "sys.exit(main(['demo', '--no-plot', '--seeds', '50']))\n"
+    )
+    child = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert child.returncode == 130
+    assert child.stderr == "skactive: interrupted\n"
+
+
+class WarningSampler(TypiClustSampler):
+    """Warns the way scikit-learn and numpy do while fitting."""
+
+    def fit(self, X, y=None):
+        import warnings
+
+        from sklearn.exceptions import ConvergenceWarning
+
+        message = "Number of distinct clusters found smaller"
+        warnings.warn(message, ConvergenceWarning, stacklevel=2)
+        np.log(np.zeros(1))  # numpy's RuntimeWarning: divide by zero
+        return super().fit(X, y)
+
+
+def test_quiet_silences_library_warnings(features, capsys, monkeypatch):
+    X, path = features
+    monkeypatch.setitem(select.METHODS, "typiclust", WarningSampler)
+    argv = ["select", str(path), "--budget", "3"]
+    assert main([*argv, "--quiet"]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert [int(r["row"]) for r in read_csv(out)[1]] == expected_picks(X)
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert "skactive select: warning: ConvergenceWarning: Number of distinct" in err
+    assert "skactive select: warning: RuntimeWarning: divide by zero" in err
+    # The warnings are silenced in the command only, not in the library.
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        WarningSampler(random_state=0).fit(X)
+    assert len(caught) == 2
+
+
+def test_quiet_with_real_duplicate_points(tmp_path, capsys):
+    # KMeans warns when a pool has fewer distinct points than clusters.
+    path = tmp_path / "dup.npy"
+    np.save(path, np.repeat(np.eye(3, 4), 20, axis=0))
+    assert main(["select", str(path), "--budget", "5", "-q"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def expected_picks(X, budget=3):
+    return TypiClustSampler(random_state=0).fit(X).query(None, budget).tolist()
+
+
+def test_help_documents_the_header_rule_and_new_flags():
+    run = [sys.executable, "-m", "skactive", "select", "--help"]
+    text = " ".join(subprocess.run(run, capture_output=True, text=True).stdout.split())
+    for option in ("--header", "--no-header", "--id-column NAME", "pandas' default"):
+        assert option in text, option
+    assert "ambiguous" in text and "0s and 1s" in text

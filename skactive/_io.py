@@ -1,0 +1,753 @@
+# Authors: The skactive developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""Reading features and labeled rows, and writing outputs, for the command line.
+
+Every problem with a user's file is raised as :class:`InputError` with a one-line
+message that starts with the file name. Row numbers in messages and outputs are the
+file's data rows numbered from 0 (a header line is not a row).
+"""
+
+import csv
+import io
+import os
+import re
+import stat
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+
+import numpy as np
+
+TABLES = {".csv": ",", ".tsv": "\t"}
+FORMATS = ".npy, .npz, .csv, .tsv or .parquet"
+# Spellings of a missing value: they are NaN (and so an error) in a data row, and
+# never count as a column name when the header is decided.
+MISSING = {"", "na", "n/a", "nan", "-nan", "null", "none", "#n/a"}
+INDEX_NAMES = {"", "id", "index"}
+HEAD_ROWS = 200  # rows read to decide the header
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+NPY_MAGIC = b"\x93NUMPY"
+HEADER_RULE = (
+    "A first line is a header when one of its cells is text above numbers (column "
+    "names). A first line of numbers is data, except 0,1,...,d-1 written as integers "
+    "(pandas' default column names, optionally after an empty index name) above "
+    "decimals, which is a header; above integers only, it is ambiguous and needs "
+    "--header or --no-header."
+)
+
+
+class InputError(Exception):
+    """A problem with the user's input, reported as one line."""
+
+
+@dataclass
+class Table:
+    """Features read from a file, and how they were read.
+
+    Attributes
+    ----------
+    X : ndarray of shape (n_samples, n_features), dtype=float32
+        The features, one row per data row in file order.
+    ids : list of str or None
+        The ``--id-column`` values, one per row, or None.
+    columns : list of str or None
+        The feature columns' names from the header, or None.
+    notes : list of str
+        How the file was read, for the progress line.
+    """
+
+    X: np.ndarray
+    ids: list | None = None
+    columns: list | None = None
+    notes: list = field(default_factory=list)
+
+
+def _pandas():
+    """pandas if installed (it reads tables faster and reads Parquet), else None."""
+    try:
+        import pandas
+    except ImportError:
+        return None
+    return pandas
+
+
+def _check_file(path, what="file"):
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory, not a {what}")
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+
+
+# --- tables -------------------------------------------------------------------
+
+
+def _number(cell):
+    """``cell`` as a float, NaN for a missing value, None for text."""
+    cell = cell.strip()
+    if cell.lower() in MISSING:
+        return np.nan
+    if "_" in cell:  # float() reads "1_000"; no table reader does
+        return None
+    try:
+        return float(cell)
+    except ValueError:
+        return None
+
+
+def _is_integer_spelling(cell):
+    return re.fullmatch(r"[+-]?\d+", cell.strip()) is not None
+
+
+def _pandas_names(first):
+    """Whether ``first`` is 0,1,...,d-1 as pandas writes a frame's default column
+    names (after an empty cell when the index was written too)."""
+    cells = [c.strip() for c in first]
+    if cells and cells[0] == "" and len(cells) > 1:
+        cells = cells[1:]
+    return cells == [str(i) for i in range(len(cells))]
+
+
+def decide_header(rows, header=None):
+    """Whether the first of ``rows`` (lists of cells) is a header, and why.
+
+    Parameters
+    ----------
+    rows : list of list of str
+        The first rows of the table, as a CSV reader splits them.
+    header : bool or None, default=None
+        The user's ``--header`` (True) or ``--no-header`` (False); None decides
+        by the rule in ``HEADER_RULE``.
+
+    Returns
+    -------
+    has_header : bool
+        Whether the first row holds column names.
+    note : str
+        The decision in words, for the progress line.
+    """
+    if header is not None:
+        flag = "--header" if header else "--no-header"
+        return header, f"{'header taken' if header else 'no header'} ({flag})"
+    first, rest = rows[0], [r for r in rows[1:] if r]
+    # A text cell above a column of numbers is a column name; a text cell above
+    # text is the first value of a text column (ids), which says nothing.
+    for j, cell in enumerate(first):
+        if _number(cell) is not None:
+            continue
+        below = [_number(r[j]) for r in rest if j < len(r)]
+        if all(v is not None for v in below):
+            return True, "header taken (the first line holds names)"
+    if not _pandas_names(first):
+        return False, "no header (the first line holds data)"
+    if first[0].strip() == "" and len(first) > 1:
+        return True, "header taken (pandas' column names after an index column)"
+    spelled = (
+        f"{','.join(c.strip() for c in first[:3])}{',...' if len(first) > 3 else ''}"
+    )
+    decimals = any(
+        _number(c) is not None
+        and c.strip().lower() not in MISSING
+        and not _is_integer_spelling(c)
+        for r in rest
+        for c in r
+    )
+    if decimals:
+        return True, (
+            f"header {spelled} taken (pandas' default column names above decimals; "
+            "--no-header if that line is data)"
+        )
+    raise InputError(
+        f"cannot tell whether the first line ({spelled}) is pandas' column names or "
+        "a data row; pass --header or --no-header"
+    )
+
+
+def _decode_error(path, exc):
+    return InputError(
+        f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset "
+        f"{exc.start}); save it as UTF-8 (in Excel: 'CSV UTF-8')"
+    )
+
+
+def _head(path, sep):
+    """The first rows of a table, split by a CSV reader, and how many blank lines
+    came before them."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            rows = list(islice(csv.reader(f, delimiter=sep), HEAD_ROWS))
+    except UnicodeDecodeError as exc:
+        raise _decode_error(path, exc) from None
+    except csv.Error as exc:
+        raise InputError(f"{path}: not a readable table ({exc})") from None
+    leading = 0
+    while leading < len(rows) and not rows[leading]:
+        leading += 1  # blank lines before the table
+    if leading == len(rows):
+        raise InputError(f"{path}: empty file")
+    return rows[leading:], leading
+
+
+def _names(first):
+    """Column names from a header row; empty ones named as pandas names them."""
+    return [c.strip() or f"Unnamed: {j}" for j, c in enumerate(first)]
+
+
+def _find_column(path, name, names, n_columns):
+    """The position of the ``--id-column`` ``name``."""
+    if names is not None:
+        if name in names:
+            return names.index(name)
+        shown = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
+        raise InputError(f"--id-column {name!r}: {path} has no such column ({shown})")
+    if re.fullmatch(r"\d+", name) and int(name) < n_columns:
+        return int(name)
+    raise InputError(
+        f"--id-column {name!r}: {path} has no header, so give the column's number "
+        f"from 0 to {n_columns - 1}"
+    )
+
+
+def _parse_table(path, sep, has_header, n_columns, id_pos):
+    """The reference reader (the csv module): values, ids, precise errors."""
+    try:
+        text = Path(path).read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _decode_error(path, exc) from None
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    values, ids, blank = [], [], None
+    try:
+        started = skipped = False
+        for row in reader:
+            if not started:
+                if not row:
+                    continue  # blank lines before the table
+                started = True
+                if has_header and not skipped:
+                    skipped = True
+                    continue
+            if not row:
+                blank = blank or (reader.line_num, len(values))
+                continue
+            if blank:
+                raise InputError(f"{path}: line {blank[0]} (row {blank[1]}) is blank")
+            if len(row) != n_columns:
+                raise InputError(
+                    f"{path}: line {reader.line_num} (row {len(values)}) has "
+                    f"{len(row)} fields, the first line has {n_columns}"
+                )
+            numbers = []
+            for j, cell in enumerate(row):
+                if j == id_pos:
+                    ids.append(cell.strip())
+                    continue
+                v = _number(cell)
+                if v is None:
+                    raise InputError(
+                        f"{path}: line {reader.line_num} (row {len(values)}), column "
+                        f"{j}: {cell.strip()!r} is not a number (an id column? "
+                        "see --id-column)"
+                    )
+                numbers.append(v)
+            values.append(numbers)
+    except csv.Error as exc:
+        raise InputError(f"{path}: line {reader.line_num}: {exc}") from None
+    width = n_columns - (id_pos is not None)
+    return np.array(values, dtype=np.float64).reshape(-1, width), ids
+
+
+def _pandas_table(pd, path, sep, has_header, n_columns, id_pos):
+    """The same table through pandas (faster), or None when pandas reads it in any
+    way that needs a closer look: then the reference reader decides."""
+    dtype = {id_pos: str} if id_pos is not None else None
+    try:
+        frame = pd.read_csv(
+            path,
+            sep=sep,
+            header=None,
+            skiprows=int(has_header),
+            encoding="utf-8-sig",
+            index_col=False,
+            dtype=dtype,
+            keep_default_na=False,
+            skip_blank_lines=False,
+        )
+    except (ValueError, UnicodeError, OSError):
+        return None
+    if frame.shape[1] != n_columns:
+        return None
+    ids = None
+    if id_pos is not None:
+        ids = frame.pop(id_pos).astype(str).str.strip().tolist()
+    if not all(dt.kind in "iuf" for dt in frame.dtypes):
+        return None
+    X = frame.to_numpy(dtype=np.float64)
+    if not np.isfinite(X).all():
+        return None
+    return X, ids
+
+
+def read_table(path, sep, header=None, id_column=None):
+    """Read a CSV or TSV table of numbers.
+
+    Parameters
+    ----------
+    path : path-like
+        The table, UTF-8 (a byte order mark is skipped), fields split by ``sep``,
+        quoted as the csv module and Excel quote.
+    sep : str
+        The field separator.
+    header : bool or None, default=None
+        Whether the first line is a header; None decides it (see ``HEADER_RULE``).
+    id_column : str or None, default=None
+        A column of row ids, by name or (without a header) by number from 0; it
+        is left out of the features.
+
+    Returns
+    -------
+    table : Table
+    """
+    rows, leading = _head(path, sep)
+    try:
+        has_header, note = decide_header(rows, header)
+    except InputError as exc:
+        raise InputError(f"{path}: {exc}") from None
+    names = _names(rows[0]) if has_header else None
+    n_columns = len(rows[0])
+    id_pos = (
+        None if id_column is None else _find_column(path, id_column, names, n_columns)
+    )
+    pd = _pandas()
+    result = None
+    if pd is not None and not leading:  # pandas would count blank lines as rows
+        result = _pandas_table(pd, path, sep, has_header, n_columns, id_pos)
+    if result is None:
+        result = _parse_table(path, sep, has_header, n_columns, id_pos)
+    X, ids = result
+    if len(X) == 0:
+        raise InputError(f"{path}: no data rows{' below the header' * has_header}")
+    if names is not None and id_pos is not None:
+        names = names[:id_pos] + names[id_pos + 1 :]
+    return Table(
+        X, ids=ids if id_pos is not None else None, columns=names, notes=[note]
+    )
+
+
+# --- arrays -------------------------------------------------------------------
+
+
+def _load_npy(path):
+    with open(path, "rb") as f:
+        magic = f.read(len(NPY_MAGIC))
+    if magic != NPY_MAGIC:
+        raise InputError(f"{path}: not a NumPy .npy file (save it with numpy.save)")
+    try:
+        return np.load(path, allow_pickle=False)
+    except ValueError as exc:
+        reason = "it holds Python objects" if "pickle" in str(exc) else exc
+        raise InputError(f"{path}: cannot read this .npy file ({reason})") from None
+
+
+def _load_npz(path, key):
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except (ValueError, OSError) as exc:
+        raise InputError(f"{path}: not a NumPy .npz file ({exc})") from None
+    with archive:
+        names = list(archive.keys())
+        if key is None and len(names) != 1:
+            raise InputError(f"{path} holds arrays {names}; choose one with --key")
+        if key is not None and key not in names:
+            raise InputError(f"{path} has no array {key!r}; it holds {names}")
+        try:
+            return archive[key or names[0]]
+        except ValueError as exc:
+            name = key or names[0]
+            raise InputError(f"{path}: cannot read array {name!r} ({exc})") from None
+
+
+def _array_columns(path, X, id_column):
+    """Split the ``--id-column`` (a column number) off an array."""
+    if X.ndim != 2:
+        raise InputError(f"{path}: features must be a 2-D table; got shape {X.shape}")
+    if X.dtype.kind not in "biuf":
+        raise InputError(
+            f"{path}: features must be real numbers; got dtype {X.dtype} "
+            "(complex numbers, text or records are not features)"
+        )
+    if id_column is None:
+        return X, None
+    pos = _find_column(path, id_column, None, X.shape[1])
+    ids = X[:, pos]
+    if (
+        ids.dtype.kind == "f"
+        and np.isfinite(ids).all()
+        and (ids == np.round(ids)).all()
+    ):
+        ids = ids.astype(np.int64)
+    return np.delete(X, pos, axis=1), [str(v) for v in ids.tolist()]
+
+
+def _read_parquet(path, id_column):
+    pd = _pandas()
+    try:
+        if pd is None:
+            raise ImportError("No module named 'pandas'")
+        frame = pd.read_parquet(path)
+    except ImportError as exc:
+        raise InputError(
+            f"reading {path} needs pandas and pyarrow "
+            f"(pip install 'skactive[pyarrow]'): {exc}"
+        ) from None
+    except (ValueError, OSError) as exc:
+        raise InputError(f"{path}: cannot read this Parquet file ({exc})") from None
+    names = [str(c) for c in frame.columns]
+    frame.columns = names
+    ids = None
+    if id_column is not None:
+        pos = _find_column(path, id_column, names, len(names))
+        column = frame.pop(names[pos])
+        if column.isna().any():
+            row = int(np.flatnonzero(column.isna().to_numpy())[0])
+            raise InputError(
+                f"--id-column {id_column!r}: row {row} of {path} has no id"
+            )
+        ids = column.astype(str).tolist()
+        names = names[:pos] + names[pos + 1 :]
+    for name in names:
+        dt = frame[name].dtype
+        if not (pd.api.types.is_numeric_dtype(dt) or pd.api.types.is_bool_dtype(dt)):
+            raise InputError(
+                f"{path}: column {name!r} holds {dt}, not numbers (an id column? "
+                "see --id-column)"
+            )
+    # Nullable dtypes (Int64, Float64, boolean) hold pd.NA: read it as NaN.
+    X = frame.to_numpy(dtype=np.float64, na_value=np.nan)
+    return Table(X, ids=ids, columns=names)
+
+
+def load_features(path, key=None, header=None, id_column=None):
+    """The features in ``path`` (.npy, .npz, .csv, .tsv or .parquet).
+
+    Parameters
+    ----------
+    path : path-like
+        The features file, one row per point.
+    key : str or None, default=None
+        The array to read from an .npz holding several.
+    header : bool or None, default=None
+        For tables, whether the first line is a header (None decides it).
+    id_column : str or None, default=None
+        A column of row ids: its name, or its number from 0 in a file without
+        column names. It is not a feature.
+
+    Returns
+    -------
+    table : Table
+        Float32 features with no NaN or infinite value, and how they were read.
+    """
+    path = Path(path)
+    _check_file(path)
+    suffix = path.suffix.lower()
+    if header is not None and suffix not in TABLES:
+        flag = "--header" if header else "--no-header"
+        raise InputError(f"{flag} is for .csv and .tsv files; {path} is {suffix!r}")
+    if suffix in TABLES:
+        table = read_table(path, TABLES[suffix], header=header, id_column=id_column)
+    elif suffix == ".parquet":
+        table = _read_parquet(path, id_column)
+    elif suffix in (".npy", ".npz"):
+        X = _load_npy(path) if suffix == ".npy" else _load_npz(path, key)
+        X, ids = _array_columns(path, X, id_column)
+        table = Table(X, ids=ids)
+    else:
+        raise InputError(f"{path}: unknown file type {suffix!r}; use {FORMATS}")
+    X = table.X
+    if X.ndim != 2 or X.shape[1] == 0:
+        raise InputError(f"{path}: features must be a 2-D table; got shape {X.shape}")
+    X = X.astype(np.float64, copy=False)
+    bad = np.flatnonzero(~np.isfinite(X).all(axis=1))
+    if len(bad):
+        what = "NaN or infinite values"
+        if suffix in TABLES or suffix == ".parquet":
+            what = "NaN, infinite or missing values"
+        raise InputError(f"{path}: rows with {what}: {_rows(bad)}")
+    big = np.flatnonzero((np.abs(X) > FLOAT32_MAX).any(axis=1))
+    if len(big):
+        raise InputError(
+            f"{path}: rows with values beyond float32's range (±3.4e38): "
+            f"{_rows(big)}; rescale the features"
+        )
+    if table.ids is not None:
+        _check_ids(path, id_column, table.ids)
+    table.X = X.astype(np.float32)
+    return table
+
+
+def _rows(rows):
+    return ", ".join(map(str, rows[:5])) + (" ..." if len(rows) > 5 else "")
+
+
+def _check_ids(path, id_column, ids):
+    seen = {}
+    for row, value in enumerate(ids):
+        if value == "":
+            raise InputError(
+                f"--id-column {id_column!r}: row {row} of {path} has no id"
+            )
+        if value in seen:
+            raise InputError(
+                f"--id-column {id_column!r}: id {value!r} is in rows {seen[value]} "
+                f"and {row} of {path}; ids must be unique"
+            )
+        seen[value] = row
+
+
+def index_like_column(X, columns=None):
+    """The first column that looks like a row index, or None.
+
+    A column looks like an index when it is named ``Unnamed: <n>``, ``id`` or
+    ``index`` (any case), or holds 0, 1, ..., n-1 or 1, 2, ..., n in row order.
+
+    Returns
+    -------
+    column : str or None
+        The column's name, or ``"<number>"`` without a header.
+    """
+    for j in range(X.shape[1]):
+        name = columns[j] if columns is not None else None
+        if name is not None and (
+            name.strip().lower() in INDEX_NAMES or name.startswith("Unnamed: ")
+        ):
+            return name
+        start = X[0, j]
+        if len(X) > 2 and start in (0, 1):
+            if np.array_equal(X[:, j], np.arange(start, start + len(X), dtype=X.dtype)):
+                return name if name is not None else str(j)
+    return None
+
+
+# --- labeled rows -------------------------------------------------------------
+
+
+def load_labeled(path, n_samples, ids=None):
+    """The labeled mask from a boolean .npy mask or a text file of row ids.
+
+    Parameters
+    ----------
+    path : path-like
+        A .npy file holding a boolean mask (one entry per row) or integer row
+        numbers, or a text file with one id per line (``#`` starts a comment).
+    n_samples : int
+        The number of rows in the pool.
+    ids : list of str or None, default=None
+        The pool's ``--id-column`` values: a text file then holds these ids; else
+        it holds row numbers from 0.
+
+    Returns
+    -------
+    mask : ndarray of shape (n_samples,), dtype=bool
+    """
+    path = Path(path)
+    _check_file(path)
+    if path.suffix.lower() == ".npy":
+        rows = _labeled_array(path, _load_npy(path), n_samples)
+        if rows.dtype == bool:
+            return rows
+    else:
+        rows = _labeled_text(path, n_samples, ids)
+    unique, counts = np.unique(rows, return_counts=True)
+    if (counts > 1).any():
+        twice = unique[counts > 1][:5].tolist()
+        raise InputError(f"{path}: row ids listed more than once: {twice}")
+    mask = np.zeros(n_samples, dtype=bool)
+    mask[rows] = True
+    return mask
+
+
+def _labeled_array(path, values, n_samples):
+    if values.dtype == bool:
+        if values.shape != (n_samples,):
+            raise InputError(
+                f"{path}: a mask needs one entry per row ({n_samples}); got shape "
+                f"{values.shape}"
+            )
+        return values.copy()
+    if values.dtype.kind not in "iu" or values.ndim != 1:
+        raise InputError(
+            f"{path}: expected a 1-D boolean mask or integer row ids; got dtype "
+            f"{values.dtype}, shape {values.shape}"
+        )
+    if len(values) == n_samples and np.isin(values, (0, 1)).all():
+        raise InputError(
+            f"{path}: {n_samples} integers 0 and 1 for {n_samples} rows: a mask or "
+            "row ids? Save a mask as booleans (mask.astype(bool)) or the row ids "
+            "(numpy.flatnonzero(mask))"
+        )
+    _check_range(path, values, n_samples)
+    return values.astype(np.intp)
+
+
+def _check_range(path, rows, n_samples):
+    unknown = rows[(rows < 0) | (rows >= n_samples)]
+    if len(unknown):
+        raise InputError(
+            f"{path}: unknown row ids {unknown[:5].tolist()}; rows go from 0 to "
+            f"{n_samples - 1}"
+        )
+
+
+def _labeled_text(path, n_samples, ids):
+    try:
+        lines = path.read_bytes().decode("utf-8-sig").splitlines()
+    except UnicodeDecodeError as exc:
+        raise _decode_error(path, exc) from None
+    entries = [
+        (number, line.strip())
+        for number, line in enumerate(lines, 1)
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    if ids is not None:
+        where = {value: row for row, value in enumerate(ids)}
+        unknown = [value for _, value in entries if value not in where]
+        if unknown:
+            raise InputError(f"{path}: ids not in the --id-column: {unknown[:5]}")
+        return np.array([where[value] for _, value in entries], dtype=np.intp)
+    rows = []
+    for number, value in entries:
+        if not re.fullmatch(r"[+-]?\d+", value):
+            raise InputError(
+                f"{path}: line {number}: {value!r}; expected one integer row id per "
+                "line"
+            )
+        rows.append(int(value))
+    rows = np.array(rows, dtype=np.int64)
+    _check_range(path, rows, n_samples)
+    return rows.astype(np.intp)
+
+
+# --- outputs ------------------------------------------------------------------
+
+
+@dataclass
+class Destination:
+    """Where an output goes, checked before any work.
+
+    Attributes
+    ----------
+    name : str
+        The path as the user wrote it, for messages; ``"-"`` is standard output.
+    target : str or None
+        The file to write (a symbolic link resolved), None for standard output.
+    direct : bool
+        Write into ``target`` in place: it is not a regular file (a device such as
+        /dev/null, a FIFO), so it is never replaced.
+    """
+
+    name: str
+    target: str | None = None
+    direct: bool = False
+
+
+def check_destination(path, option="-o", inputs=()):
+    """Check that ``path`` can be written, before any computation.
+
+    A symbolic link is followed: its target is replaced, the link stays. A
+    device or FIFO is written in place. A regular file is replaced atomically.
+
+    Parameters
+    ----------
+    path : str or None
+        The output path; None or ``"-"`` is standard output.
+    option : str, default="-o"
+        The option's name, for messages.
+    inputs : sequence of path-like
+        Input files the output must not be.
+
+    Returns
+    -------
+    destination : Destination
+    """
+    if path is None or path == "-":
+        return Destination("-")
+    name = str(path)
+    if name.endswith(os.sep):
+        raise InputError(f"{option} {name}: names a folder, not a file")
+    target = os.path.realpath(name)
+    if os.path.islink(target):
+        raise InputError(f"{option} {name}: a loop of symbolic links")
+    if os.path.isdir(target):
+        raise InputError(f"{option} {name}: is a directory")
+    for other in inputs:
+        if other is not None and os.path.exists(target) and os.path.exists(other):
+            if os.path.samefile(target, other):
+                raise InputError(f"{option} {name}: is the input file {other}")
+    if os.path.exists(target):
+        # A file the user may not write is not replaced either (as with '>').
+        if not os.access(target, os.W_OK):
+            raise InputError(f"{option} {name}: permission denied")
+        if not stat.S_ISREG(os.stat(target).st_mode):
+            return Destination(name, target, direct=True)
+    folder = os.path.dirname(target)
+    if not os.path.isdir(folder):
+        shown = os.path.dirname(name) if not os.path.islink(name) else folder
+        raise InputError(f"{option} {name}: folder {shown} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f"{option} {name}: cannot write in folder {folder}")
+    return Destination(name, target)
+
+
+def _umask():
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def write_output(data, destination):
+    """Write ``data`` (str or bytes) to a checked :class:`Destination`.
+
+    A regular file is written to a temporary file in its folder, then renamed
+    over the target, so that it is either complete or untouched. A new file gets
+    mode ``0o666 & ~umask``, an existing one keeps its mode (and, when allowed, its
+    owner).
+    """
+    if destination.target is None:
+        if isinstance(data, bytes):
+            sys.stdout.buffer.write(data)
+        else:
+            sys.stdout.write(data)
+        sys.stdout.flush()
+        return
+    mode = "wb" if isinstance(data, bytes) else "w"
+    target = destination.target
+    try:
+        if destination.direct:
+            with open(target, mode) as f:
+                f.write(data)
+            return
+        try:
+            st = os.stat(target)
+        except FileNotFoundError:
+            st = None
+        folder, base = os.path.split(target)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{base}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, mode) as f:
+                if st is None:
+                    os.fchmod(f.fileno(), 0o666 & ~_umask())
+                else:
+                    os.fchmod(f.fileno(), stat.S_IMODE(st.st_mode))
+                    try:
+                        os.fchown(f.fileno(), st.st_uid, st.st_gid)
+                    except OSError:
+                        pass  # not ours to give away: the file becomes ours
+                f.write(data)
+            os.replace(tmp, target)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except OSError as exc:
+        raise InputError(
+            f"cannot write {destination.name}: {exc.strerror or exc}"
+        ) from None
