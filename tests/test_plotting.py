@@ -40,7 +40,7 @@ def test_selection_display_coverage_balls_have_the_covering_radius():
     X = np.random.RandomState(0).uniform(size=(200, 2))
     sampler = CoresetSampler(random_state=0).fit(X)
     picks = sampler.query(budget=6)
-    display = SelectionDisplay.from_sampler(sampler, picks, coverage=True)
+    display = SelectionDisplay.from_sampler(sampler, picks, X=X, coverage=True)
     d = np.sqrt(((X[:, None] - X[None, picks]) ** 2).sum(-1)).min(axis=1)
     np.testing.assert_allclose(display.radius, d.max(), rtol=1e-5)
     assert len(display.ax_.patches) == 6

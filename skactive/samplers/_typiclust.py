@@ -127,7 +127,11 @@ class TypiClustSampler(BaseSampler):
         Clusters of this size or smaller are used only when every larger cluster
         has run out of unlabeled points.
     normalize : bool, default=True
-        L2-normalise the rows of ``X`` at fit, as the authors do.
+        L2-normalise the rows of ``X``, as the authors do. With ``False`` the
+        features are used as given; typicality then adds ``1e-5`` to mean squared
+        distances in the units of ``X``, which flattens it for features of very
+        small scale (fit warns when the mean squared distance between points is
+        below ``1e-2``).
     typicality : {"auto", "exact", "sampled"}, default="auto"
         How typicality is computed in a picked cluster of ``m`` candidates.
 
@@ -179,10 +183,14 @@ class TypiClustSampler(BaseSampler):
     Attributes
     ----------
     X_fit_ : ndarray of shape (n_samples, n_features), dtype=float32
-        The pool as given (no copy when it was float32 in C order already). With
-        ``normalize=True`` rows are divided by their norm as they are used; a
-        normalised copy of the pool is made only for a clusterer other than
-        :class:`~skactive.cluster.SampledKMeans`, for the time of the clustering.
+        The pool in float32. With ``normalize=True``, ``X`` as given (no copy when
+        it was float32 in C order already), its rows divided by their norm as they
+        are used; a normalised copy of the pool is made only for a clusterer other
+        than :class:`~skactive.cluster.SampledKMeans`, for the time of the
+        clustering. With ``normalize=False``, ``X`` minus its column means
+        (computed in float64, so the picks do not move when ``X`` is translated).
+        Either is scaled by a power of two when its magnitudes lie outside
+        ``[2**-20, 2**20]`` (an exact change of units; scores stay in ``X``'s).
     n_samples_fit_ : int
         Number of points in the fitted pool.
     n_features_in_ : int
@@ -216,10 +224,16 @@ class TypiClustSampler(BaseSampler):
       clusterer gets ``check_random_state(random_state).randint(2**31 - 1)``.
 
     Typicality is computed only for the clusters picked, exactly (but see
-    ``typicality`` for very large clusters), in blocks, in float32. Typicalities
-    within a relative ``1e-5`` of the largest count as tied, and ties go to the
-    lowest index: two mutual nearest neighbours have the same typicality, which
-    float32 rounding would otherwise split at random.
+    ``typicality`` for very large clusters), in blocks, in float32 on rows centred
+    on the cluster's mean. Typicalities within a relative ``1e-5`` of the largest
+    count as tied, and ties go to the lowest index: two mutual nearest neighbours
+    have the same typicality. The rule is decided on float64 values: the
+    candidates that float32 rounding could place on either side of it get their
+    typicality again in float64, so the picks are those of a float64 computation
+    on every CPU and BLAS kernel. For the same reason the authors' k-means (and a
+    clusterer given as an estimator) gets the rows in float64 on pools of up to
+    50,000 points, and :class:`~skactive.cluster.SampledKMeans` trains in float64
+    and settles near-tied assignments in float64.
 
     References
     ----------

@@ -7,6 +7,7 @@ from sklearn.datasets import make_blobs
 from skactive import CoresetSampler, k_center_greedy
 from skactive.samplers._coreset import _k_center_greedy
 from skactive.utils._distances import min_sq_dists
+from skactive.utils._exact import condition_pool
 
 
 def brute_force_k_center_greedy(X, mask, budget, first=None):
@@ -86,7 +87,9 @@ def test_coreset_with_duplicates_of_labeled_points_still_returns_distinct_ones()
 def test_pruning_selects_exactly_what_the_plain_greedy_selects(n_labeled, offset):
     rs = np.random.RandomState(n_labeled)
     X, _ = make_blobs(n_samples=4000, centers=30, n_features=6, random_state=0)
-    X = (X + offset).astype(np.float32)  # large norms stress the rounding slack
+    # The float32 values of X + offset, centred as fit does: the private greedy
+    # works on the conditioned pool.
+    X, _, _ = condition_pool((X + offset).astype(np.float32))
     X_sq = np.einsum("ij,ij->i", X, X)
     mask = np.zeros(len(X), dtype=bool)
     mask[rs.choice(len(X), n_labeled, replace=False)] = True
