@@ -223,22 +223,44 @@ def test_smallest_within_is_the_exact_smallest_set(seed):
 
 
 def test_settle_nearest_reassigns_only_rows_in_doubt():
-    centers = np.array([[0.0], [2.0]])
-    X = np.array([[1.0 + 1e-9], [0.2], [1.0]])  # nearest: 1, 0, tie -> 0
-    nearest = np.array([0, 0, 1])
-    best = np.array([1.0, 0.04, 1.0])
-    second = np.array([1.0, 3.24, 1.0])
-    settle_nearest(nearest, best, second, 1e-6, lambda p: X[p], centers)
-    np.testing.assert_array_equal(nearest, [1, 0, 0])
+    centers = np.array([[0.0], [2.0], [9.0]])
+    X = np.array([[1.0 + 1e-9], [0.2], [1.0], [1.0]])  # nearest: 1, 0, tie -> 0
+    nearest = np.array([0, 1, 1, 1])  # the float32 answers, two of them wrong
+    best = np.array([1.0, 3.24, 1.0, 1.0])
+    runner = np.array([1, 0, 0, 0])
+    second = np.array([1.0, 3.3, 1.0, 1.0])  # row 1 is far from any doubt
+    third = np.array([49.0, 64.0, 64.0, 1.0])  # row 3: a third center in doubt
+    got = settle_nearest(
+        nearest, best, (runner, second, third, 1.0), 1e-6, lambda p: X[p], centers
+    )
+    np.testing.assert_array_equal(got, [1, 1, 0, 0])
+
+
+def test_sampled_kmeans_assignment_equals_the_float64_one():
+    X, _ = blobs(n=5000, d=16, centers=10)  # 30 centroids: blobs split, near-ties
+    km = SampledKMeans(30, samples_per_cluster=40, random_state=0).fit(X)
+    D = exact_sq_dists(X, km.cluster_centers_)
+    np.testing.assert_array_equal(km.labels_, D.argmin(axis=1))
+    np.testing.assert_array_equal(km.predict(X[:100]), D[:100].argmin(axis=1))
 
 
 def test_condition_pool_centres_in_float64_and_scales_exactly():
     X = np.array([[1e5 + 1.0, 3.0], [1e5 - 1.0, 5.0]])
-    Xw, offset, exponent = condition_pool(X)
+    Xw, offset, exponent, sq = condition_pool(X)
     np.testing.assert_array_equal(Xw, [[1.0, -1.0], [-1.0, 1.0]])
+    np.testing.assert_array_equal(sq, [2.0, 2.0])
     assert exponent == 0
-    Xw, _, exponent = condition_pool(X * 2.0**60)
-    assert exponent == -60 - 1 and np.abs(Xw).max() == 0.5
+    Xw, _, exponent, _ = condition_pool(X * 2.0**60)
+    assert exponent < -60 and np.abs(Xw).max() <= 1
+    # Scaled exactly: back in X's units, the centred values are +-2**60.
+    np.testing.assert_array_equal(
+        Xw.astype(np.float64) * 2.0**-exponent,
+        [[2.0**60, -(2.0**60)]] * np.array([[1], [-1]]),
+    )
+    # An offset smaller than the spread is not worth a copy, where allowed.
+    Xs = np.array([[1.0, 3.0], [-1.5, -2.0]], dtype=np.float32)
+    assert condition_pool(Xs, center="auto")[0] is Xs
+    assert condition_pool(Xs)[0] is not Xs
     X32 = np.ones((3, 2), dtype=np.float32)
     assert condition_pool(X32, center=False)[0] is X32  # nothing to do: no copy
 

@@ -5,14 +5,15 @@
 import numbers
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator, ClusterMixin
-from sklearn.cluster import KMeans, kmeans_plusplus
+from sklearn.cluster import kmeans_plusplus
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skactive.utils._compat import Interval, StrOptions, _fit_context
 from skactive.utils._distances import nearest_sq_dists, row_sq_norms
-from skactive.utils._exact import settle_nearest, sq_dist_error
+from skactive.utils._exact import EPS32, settle_nearest, sq_dist_error
 
 
 class SampledKMeans(ClusterMixin, BaseEstimator):
@@ -156,17 +157,10 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
             if n_seed < n_train:
                 seed_set = sample[np.sort(rng.choice(n_train, n_seed, replace=False))]
             init, _ = kmeans_plusplus(seed_set, self.n_clusters, random_state=rng)
-            km = KMeans(
-                self.n_clusters,
-                init=init,
-                n_init=1,
-                max_iter=self.max_iter,
-                random_state=rng,
-            ).fit(sample)
-            if best is None or km.inertia_ < best.inertia_:
-                best = km
-        self.cluster_centers_ = best.cluster_centers_
-        self.n_iter_ = best.n_iter_
+            run = _lloyd(sample, init, self.max_iter)
+            if best is None or run[1] < best[1]:  # equal inertia: the first run
+                best = run
+        self.cluster_centers_, self.inertia_, self.n_iter_ = best
         self.n_training_samples_ = n_train
         self.labels_ = self._assign(X, norms, nearest)
         return self
@@ -183,10 +177,10 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
         shift = centers.mean(axis=0)
         C = (centers - shift).astype(np.float32)
         norms32 = None if norms is None else norms.astype(np.float32)
-        labels, best, second, max_sq = nearest(
-            X, C, norms=norms32, offset=shift.astype(np.float32), return_second=True
+        labels, best, runners = nearest(
+            X, C, norms=norms32, offset=shift.astype(np.float32), return_runners=True
         )
-        radius = max(np.sqrt(max_sq), np.sqrt(float(row_sq_norms(C).max())))
+        radius = max(np.sqrt(runners[3]), np.sqrt(float(row_sq_norms(C).max())))
         raw = radius + float(np.sqrt(shift @ shift))  # |x| <= |x - shift| + |shift|
         err = sq_dist_error(X.shape[1], radius, raw=raw)
 
@@ -194,7 +188,17 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
             rows = X[positions].astype(np.float64)
             return rows if norms is None else rows / norms[positions, None]
 
-        return settle_nearest(labels, best, second, err, exact_rows, centers)
+        shift32 = shift.astype(np.float32)
+
+        def working(positions):  # the rows as the float32 kernel made them
+            rows = X[positions]
+            if norms32 is not None:
+                rows = rows / norms32[positions, None]
+            return (rows - shift32).astype(np.float32), 16 * EPS32 * raw
+
+        return settle_nearest(
+            labels, best, runners, err, exact_rows, centers, working, shift
+        )
 
     def predict(self, X):
         """Index of the nearest centroid of each row of ``X``.
@@ -212,3 +216,74 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
             self, X, dtype=(np.float64, np.float32), order="C", reset=False
         )
         return self._assign(X)
+
+
+_BLOCK = 1 << 20  # floats in one float64 block of the sample
+
+
+def _lloyd(sample, init, max_iter, tol=1e-4):
+    """Lloyd's iterations on the float64 ``sample`` from the centroids ``init``.
+
+    Each assignment is float32 distances on the sample shifted by its mean, with
+    the rows whose two nearest centroids are within the rounding bound assigned
+    again in float64 (so no CPU assigns a point differently); each update is a
+    float64 mean, summed in a fixed order; an empty cluster keeps its centroid. It
+    stops when no label changes, when the centroids move by at most ``tol`` times
+    the mean variance of the features (scikit-learn's rule), or after
+    ``max_iter`` updates. Returns ``(centers, inertia, n_iter)``; the inertia is
+    the float64 sum of squared distances to the nearest centroid.
+    """
+    n, d = sample.shape
+    step = max(1, _BLOCK // max(1, d))
+    shift = sample.mean(axis=0)
+    S = np.empty((n, d), dtype=np.float32)
+    variance = np.zeros(d)
+    for r0 in range(0, n, step):
+        block = sample[r0 : r0 + step] - shift
+        S[r0 : r0 + step] = block
+        variance += np.square(block).sum(axis=0)
+    threshold = tol * float(np.mean(variance / n))
+    S_sq = row_sq_norms(S)
+    radius = np.sqrt(float(S_sq.max()))
+
+    def assign(centers):
+        C = (centers - shift).astype(np.float32)
+        labels, best, runners = nearest_sq_dists(S, C, S_sq, return_runners=True)
+        r = max(radius, np.sqrt(float(row_sq_norms(C).max())))
+        err = sq_dist_error(d, r)
+        return settle_nearest(
+            labels,
+            best,
+            runners,
+            err,
+            lambda p: sample[p],
+            centers,
+            lambda p: (S[p], 2 * EPS32 * float(np.sqrt(S_sq[p].max()))),
+            shift,
+        )
+
+    centers = np.array(init, dtype=np.float64)
+    labels = assign(centers)
+    n_iter = 0
+    while n_iter < max_iter:
+        n_iter += 1
+        counts = np.bincount(labels, minlength=len(centers))
+        members = sparse.csr_matrix(
+            (np.ones(n), (labels, np.arange(n))), shape=(len(centers), n)
+        )
+        sums = members @ sample  # row by row, in index order: the same everywhere
+        moved = centers.copy()
+        full = counts > 0
+        moved[full] = sums[full] / counts[full, None]
+        shift_sq = float(np.square(moved - centers).sum())
+        centers = moved
+        new = assign(centers)
+        if np.array_equal(new, labels) or shift_sq <= threshold:
+            labels = new
+            break
+        labels = new
+    inertia = 0.0
+    for r0 in range(0, n, step):
+        diff = sample[r0 : r0 + step] - centers[labels[r0 : r0 + step]]
+        inertia += float(np.square(diff).sum())
+    return centers, inertia, n_iter

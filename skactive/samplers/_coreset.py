@@ -11,7 +11,7 @@ from sklearn.utils.validation import check_array
 
 from skactive.base import BaseSampler
 from skactive.utils._compat import Interval, validate_params
-from skactive.utils._distances import BLOCK_SIZE, nearest_sq_dists, row_sq_norms
+from skactive.utils._distances import BLOCK_SIZE, nearest_sq_dists
 from skactive.utils._exact import (
     argmax_within,
     condition_pool,
@@ -186,8 +186,8 @@ def k_center_greedy(
     mask = check_labeled_mask(labeled_mask, X.shape[0])
     budget = check_budget(budget, X.shape[0] - np.count_nonzero(mask))
     rng = check_random_state(random_state)
-    Xw, _, exponent = condition_pool(X)
-    picks, dists = _k_center_greedy(Xw, row_sq_norms(Xw), mask, budget, rng)
+    Xw, _, exponent, sq_norms = condition_pool(X, center="auto")
+    picks, dists = _k_center_greedy(Xw, sq_norms.astype(np.float32), mask, budget, rng)
     return (picks, dists * 2.0**-exponent) if return_distance else picks
 
 
@@ -222,10 +222,11 @@ class CoresetSampler(BaseSampler):
     Attributes
     ----------
     X_fit_ : ndarray of shape (n_samples, n_features), dtype=float32
-        The pool the greedy works on: ``X`` minus its column means (computed in
-        float64), rounded once to float32; also scaled by a power of two when its
-        magnitudes lie outside ``[2**-20, 2**20]``. Distances are those of ``X``
-        (scores are reported in the units of ``X``).
+        The pool the greedy works on: ``X`` in float32 (no copy when it was float32
+        in C order already), or, when its column means are larger than its spread,
+        ``X`` minus them (computed in float64) rounded once to float32; also scaled
+        by a power of two when its magnitudes lie outside ``[2**-20, 2**20]``.
+        Distances are those of ``X`` (scores are reported in the units of ``X``).
     n_samples_fit_ : int
         Number of points in the fitted pool.
     n_features_in_ : int
@@ -291,8 +292,8 @@ class CoresetSampler(BaseSampler):
         self.verbose = verbose
 
     def _fit(self, X):
-        self.X_fit_, _, self._exponent = condition_pool(X)
-        self._X_sq = row_sq_norms(self.X_fit_)
+        self.X_fit_, _, self._exponent, sq_norms = condition_pool(X, center="auto")
+        self._X_sq = sq_norms.astype(np.float32)
 
     def _query(self, mask, budget, rng):
         greedy = _k_center_greedy

@@ -24,7 +24,6 @@ from skactive.utils._distances import (
 from skactive.utils._exact import (
     argmax_bounded,
     condition_pool,
-    exact_row_norms,
     exact_sq_dists,
     smallest_within,
     sq_dist_error,
@@ -311,16 +310,20 @@ class TypiClustSampler(BaseSampler):
             )
         # Normalised rows do not depend on the offset or scale of X: only an
         # extreme scale is brought back (exactly, by a power of two).
-        self.X_fit_, _, exponent = condition_pool(X, center=not self.normalize)
+        self.X_fit_, _, exponent, sq_norms = condition_pool(
+            X, center=not self.normalize
+        )
         self._norms = None
         self._sq_unit = 1.0
         if self.normalize:
             # As sklearn.preprocessing.normalize does: zero rows stay zero.
-            norms = exact_row_norms(self.X_fit_)
+            norms = np.sqrt(sq_norms)
             self._norms = np.where(norms == 0, 1.0, norms)
         else:
             self._sq_unit = 4.0**-exponent  # squared distances back in X's units
-            spread = 2 * float(row_sq_norms(self.X_fit_).mean()) * self._sq_unit
+            mean = self.X_fit_.mean(axis=0, dtype=np.float64)
+            variance = max(float(sq_norms.mean()) - float(mean @ mean), 0.0)
+            spread = 2 * variance * self._sq_unit
             if spread < 1e-2:
                 warnings.warn(
                     f"TypiClustSampler(normalize=False): the mean squared distance "

@@ -44,7 +44,7 @@ def nearest_sq_dists(
     block_size=BLOCK_SIZE,
     norms=None,
     offset=None,
-    return_second=False,
+    return_runners=False,
 ):
     """For each row of ``X``, its nearest row of ``C`` and the squared distance.
 
@@ -58,24 +58,28 @@ def nearest_sq_dists(
         Index into ``C``; ties go to the lowest index (in float32: see
         :func:`skactive.utils._exact.settle_nearest` for the float64 rule).
     sq_dist : ndarray of shape (n_samples,)
-    second : ndarray of shape (n_samples,)
-        Only with ``return_second``: the squared distance to the second nearest row
-        of ``C`` (inf when ``C`` has one row).
-    max_sq_norm : float
-        Only with ``return_second``: the largest squared norm of a (transformed)
-        row of ``X``, for the rounding bound.
+    runners : tuple
+        Only with ``return_runners``: ``(second, sq_second, sq_third, max_sq_norm)``,
+        the index of the second nearest row of ``C``, the squared distances to the
+        second and third nearest (inf where ``C`` has fewer rows), and the largest
+        squared norm of a (transformed) row of ``X``, for the rounding bound.
     """
     transform = norms is not None or offset is not None
     if X_sq is None or transform:
         X_sq = None
     C_sq = row_sq_norms(C) if C_sq is None else C_sq
-    n = X.shape[0]
-    nearest = np.zeros(n, dtype=np.intp)
+    n, k = X.shape[0], C.shape[0]
     dtype = np.result_type(X.dtype, C.dtype, np.float32)
+    nearest = np.zeros(n, dtype=np.intp)
     best = np.full(n, np.inf, dtype=dtype)
-    second = np.full(n, np.inf, dtype=dtype) if return_second else None
+    if return_runners:  # the runners need every column in one block
+        runner = np.zeros(n, dtype=np.intp)
+        second = np.full(n, np.inf, dtype=dtype)
+        third = np.full(n, np.inf, dtype=dtype)
+        col_step = max(1, k)
+    else:
+        col_step = max(1, min(k, block_size // 1024))
     max_sq = 0.0
-    col_step = max(1, min(C.shape[0], block_size // 1024))
     row_step = _row_step(max(col_step, X.shape[1]), block_size)
     for r0 in range(0, n, row_step):
         r1 = min(n, r0 + row_step)
@@ -87,24 +91,24 @@ def nearest_sq_dists(
         Xb_sq = row_sq_norms(Xb) if X_sq is None else X_sq[r0:r1]
         if len(Xb_sq):
             max_sq = max(max_sq, float(Xb_sq.max()))
-        for c0 in range(0, C.shape[0], col_step):
+        rows = np.arange(r1 - r0)
+        for c0 in range(0, k, col_step):
             D = sq_dists(Xb, C[c0 : c0 + col_step], Xb_sq, C_sq[c0 : c0 + col_step])
-            rows = np.arange(len(D))
             arg = D.argmin(axis=1)
             dist = D[rows, arg]
-            if return_second:
-                D[rows, arg] = np.inf
-                runner = D.min(axis=1) if D.shape[1] > 1 else np.full_like(dist, np.inf)
-                # The second smallest of {best, second, dist, runner}.
-                second[r0:r1] = np.minimum(
-                    np.maximum(best[r0:r1], dist),
-                    np.minimum(second[r0:r1], runner),
-                )
             closer = dist < best[r0:r1]
             best[r0:r1][closer] = dist[closer]
             nearest[r0:r1][closer] = arg[closer] + c0
-    if return_second:
-        return nearest, best, second, max_sq
+            if return_runners and k > 1:
+                D[rows, arg] = np.inf
+                arg2 = D.argmin(axis=1)
+                runner[r0:r1] = arg2
+                second[r0:r1] = D[rows, arg2]
+                if k > 2:
+                    D[rows, arg2] = np.inf
+                    third[r0:r1] = D.min(axis=1)
+    if return_runners:
+        return nearest, best, (runner, second, third, max_sq)
     return nearest, best
 
 

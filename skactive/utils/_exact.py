@@ -31,15 +31,17 @@ def sq_dist_error(n_features, radius, raw=0.0):
     from exact values. A dot product of length ``d`` errs by at most ``d`` unit
     roundoffs times ``|a| |b|`` whatever the order of summation (any BLAS kernel,
     FMA or not); the two squared norms likewise; rounding the rows moves the
-    distance by at most ``2 u (|a| + |b|)^2``. The sum is below
-    ``(d + 6) u (|a| + |b|)^2``; twice that, with some slack, is returned.
+    distance by at most ``2 u (|a| + |b|)^2``. With the roundings of the sums the
+    total is below ``(d + 6) u (|a| + |b|)^2``; ``(d + 8) u (|a| + |b|)^2`` (and a
+    little more for the second-order terms) is returned.
 
     ``raw`` bounds the norms of the rows before a transform done in float32 on the
     fly (a division by the row norm, then a shift): its rounding, a few unit
     roundoffs of ``raw`` per row, adds ``64 u raw (|a| + |b|)``.
     """
     r2 = 2.0 * float(radius)
-    return 2.0 * (n_features + 16) * EPS32 * r2**2 + 64 * EPS32 * raw * r2 + 1e-37
+    gamma = (n_features + 8) * EPS32 * (1 + 2 * n_features * EPS32)
+    return gamma * r2**2 + 64 * EPS32 * raw * r2 + 1e-37
 
 
 def exact_sq_dists(A, B):
@@ -64,15 +66,48 @@ def exact_sq_dists(A, B):
     return out
 
 
+def exact_nearest(A, B):
+    """For each row of ``A``, its nearest row of ``B`` and the squared distance,
+    decided on float64 differences as :func:`exact_sq_dists` computes them (ties to
+    the lowest index), without computing every difference.
+
+    A float64 matrix product gives every distance up to a rounding bound (of order
+    ``1e-16`` of the squared norms), which leaves a few candidates per row; those
+    alone are computed as differences.
+    """
+    A = np.asarray(A, dtype=np.float64)
+    B = np.asarray(B, dtype=np.float64)
+    a_sq, b_sq = np.square(A).sum(axis=1), np.square(B).sum(axis=1)
+    index = np.empty(len(A), dtype=np.intp)
+    value = np.empty(len(A))
+    d = max(1, A.shape[1])
+    unit = 2.0 * (d + 16) * 2.0**-53
+    step = max(1, _EXACT_BLOCK // max(1, len(B)))
+    for r0 in range(0, len(A), step):
+        rows = slice(r0, r0 + step)
+        D = a_sq[rows, None] + b_sq[None, :] - 2 * (A[rows] @ B.T)
+        scale = (np.sqrt(a_sq[rows]) + np.sqrt(b_sq.max())) ** 2
+        low = D.min(axis=1)
+        band = low + 4 * unit * scale + 2 * _RTOL64 * np.maximum(low, 0)
+        i, j = np.nonzero(D <= band[:, None])  # row-major: j ascending per row
+        exact = np.square(A[r0 + i] - B[j]).sum(axis=1)
+        best = np.full(len(low), np.inf)
+        np.minimum.at(best, i, exact)
+        win = exact <= best[i] + _RTOL64 * best[i]
+        first = np.full(len(low), -1, dtype=np.intp)
+        # The first winning candidate of each row (j ascending): lowest index.
+        order = np.flatnonzero(win)
+        rows_won, at = np.unique(i[order], return_index=True)
+        first[rows_won] = j[order[at]]
+        index[rows] = first
+        value[rows] = best
+    return index, value
+
+
 def exact_min_sq_dists(A, B):
     """For each row of ``A``, the float64 squared distance to its nearest row of
-    ``B`` (see :func:`exact_sq_dists`), without holding the whole matrix."""
-    A = np.asarray(A, dtype=np.float64)
-    out = np.full(A.shape[0], np.inf)
-    step = max(1, _EXACT_BLOCK // max(1, A.shape[0]))
-    for c0 in range(0, len(B), step):
-        np.minimum(out, exact_sq_dists(A, B[c0 : c0 + step]).min(axis=1), out=out)
-    return out
+    ``B`` (see :func:`exact_nearest`)."""
+    return exact_nearest(A, B)[1]
 
 
 def first_max(candidates, scores, rtol=0.0):
@@ -147,23 +182,67 @@ def smallest_within(values, err, size, exact):
     return np.sort(np.concatenate([sure, doubt]))
 
 
-def settle_nearest(nearest, best, second, err, exact_rows, centers64):
-    """Correct the nearest-center assignment of the rows whose two nearest centers
-    are within rounding of each other.
+def settle_nearest(
+    nearest, best, runners, err, exact_rows, centers64, working=None, shift=None
+):
+    """Correct the nearest-center assignment of the rows whose nearest centers are
+    within float32 rounding of each other.
 
-    ``nearest``, ``best`` and ``second`` come from a float32 kernel (index of the
-    nearest center, squared distance to it and to the second nearest); ``err``
-    bounds their rounding error (scalar or per row). Rows where
-    ``second - best <= 2 err`` are assigned again by float64 distances to
-    ``centers64`` (rows from ``exact_rows(positions)``), ties to the lowest center
-    index. ``nearest`` is modified in place and returned; ``best`` is left as the
-    float32 value.
+    ``nearest``, ``best`` and ``runners`` come from
+    :func:`skactive.utils._distances.nearest_sq_dists` (``return_runners=True``);
+    ``err`` bounds the rounding of its squared distances. A row is in doubt when
+    its second nearest center is within ``2 err`` of its nearest. When only those
+    two are (the common case: a point between two centers), the sign of
+    ``||x - c1||^2 - ||x - c2||^2 = ||c1||^2 - ||c2||^2 - 2 x.(c1 - c2)`` decides:
+    the product with the short difference vector is accurate where the
+    matrix-product form is not. It is taken in float32 on the working rows when
+    ``working`` is given and its bound proves the sign, else in float64 on
+    ``exact_rows``. When a third center is within ``2 err`` too, the row's nearest
+    center is found in float64 (:func:`exact_nearest`). Ties go to the lowest
+    center index. ``nearest`` is modified in place and returned.
+
+    ``working(positions)`` returns the float32 rows the kernel used and a bound on
+    the norm of their rounding error, in the frame of ``centers64 - shift``.
     """
-    doubt = np.flatnonzero(second - best <= 2 * np.asarray(err))
-    if len(doubt):
-        D = exact_sq_dists(exact_rows(doubt), centers64)
-        low = D.min(axis=1, keepdims=True)
-        nearest[doubt] = np.argmax(D <= low + _RTOL64 * low, axis=1)
+    runner, second, third, _ = runners
+    err = 2 * np.asarray(err)
+    doubt = second - best <= err
+    many = np.flatnonzero(doubt & (third - best <= err))
+    pair = np.flatnonzero(doubt & (third - best > err))
+    if len(pair):
+        shift = np.zeros(centers64.shape[1]) if shift is None else shift
+        C = centers64 - shift
+        sq = np.square(C).sum(axis=1)
+        a, b = nearest[pair], runner[pair]
+        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        step = max(1, _EXACT_BLOCK // max(1, C.shape[1]))
+        for r0 in range(0, len(pair), step):
+            s = slice(r0, r0 + step)
+            rows, one, two = pair[s], lo[s], hi[s]
+            delta = C[one] - C[two]
+            base = sq[one] - sq[two]  # ||x - lo||^2 - ||x - hi||^2 = base - 2 x.delta
+            sure = np.zeros(len(rows), dtype=bool)
+            if working is not None:
+                x, x_err = working(rows)
+                d32 = delta.astype(np.float32)
+                gap = base - 2 * np.einsum("ij,ij->i", x, d32, dtype=np.float64)
+                norm_d = np.sqrt(np.square(delta).sum(axis=1))
+                norm_x = np.sqrt(np.einsum("ij,ij->i", x, x, dtype=np.float64))
+                d = C.shape[1]
+                bound = 2.02 * norm_d * ((d + 4) * EPS32 * norm_x + x_err)
+                bound += 8 * 2.0**-53 * (np.abs(sq[one]) + np.abs(sq[two]))
+                sure = np.abs(gap) > bound
+                nearest[rows[sure]] = np.where(gap[sure] > 0, two[sure], one[sure])
+            rest = ~sure
+            if rest.any():
+                x = exact_rows(rows[rest]) - shift
+                gap = base[rest] - 2 * (x * delta[rest]).sum(axis=1)
+                scale = np.abs(sq[one[rest]]) + np.abs(sq[two[rest]]) + 1e-300
+                nearest[rows[rest]] = np.where(
+                    gap <= _RTOL64 * scale, one[rest], two[rest]
+                )
+    if len(many):
+        nearest[many] = exact_nearest(exact_rows(many), centers64)[0]
     return nearest
 
 
@@ -174,15 +253,21 @@ def condition_pool(X, center=True):
     by an exact factor, but float32 arithmetic cares about both: an offset shared by
     every row cancels in ``||a||^2 + ||b||^2 - 2 a.b`` (at 1e5 every distance is
     lost), and beyond about 1e18 the squared norms overflow (below 1e-19 they
-    vanish). So the pool is centred on its column means (computed in float64, from
-    the values as given) when ``center``, and scaled by ``2 ** exponent`` when its
-    largest centred magnitude lies outside ``[2**-20, 2**20]``.
+    vanish). So the pool is shifted by its column means (computed in float64 from
+    the values as given), and it is scaled by ``2 ** exponent`` when its magnitudes
+    lie outside ``[2**-20, 2**20]``.
 
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features), float32 or float64
         Finite values.
-    center : bool, default=True
+    center : bool or "auto", default=True
+        Shift by the column means. ``"auto"``: only when they are larger than the
+        spread of the pool; the rounding bound of the kernels grows with the norms,
+        so a smaller offset costs little and is not worth a copy of the pool, but
+        the float32 values then differ (by rounding) from those of a translated
+        ``X``. Use ``True`` where the picks must not depend on translation at all
+        (an algorithm that amplifies rounding, as k-means does).
 
     Returns
     -------
@@ -190,36 +275,49 @@ def condition_pool(X, center=True):
         ``(X - offset) * 2 ** exponent`` rounded once to float32; ``X`` itself when
         nothing is to be done and it is float32 in C order already.
     offset : ndarray of shape (n_features,), dtype=float64
+        The column means, or zeros when the pool was not shifted.
     exponent : int
+    sq_norms : ndarray of shape (n_samples,), dtype=float64
+        Squared row norms of ``Xw``.
     """
     n, d = X.shape
+    step = max(1, _EXACT_BLOCK // max(1, d))
+    sq = np.empty(n)
+    total = np.zeros(d)
+    for r0 in range(0, n, step):  # one pass: norms, and column sums if asked
+        block = X[r0 : r0 + step]
+        sq[r0 : r0 + step] = np.einsum("ij,ij->i", block, block, dtype=np.float64)
+        if center:
+            total += block.sum(axis=0, dtype=np.float64)
+    if not np.all(np.isfinite(sq)) or not np.all(np.isfinite(total)):
+        raise ValueError(
+            "X has values too large to square in float64 (largest magnitude "
+            f"{float(np.abs(X).max()):.3g}); rescale the features."
+        )
     offset = np.zeros(d)
-    if center:
-        offset = X.mean(axis=0, dtype=np.float64)
-        if not np.all(np.isfinite(offset)):
-            raise ValueError(
-                "X has values too large to average in float64 (largest magnitude "
-                f"{float(np.abs(X).max()):.3g}); rescale the features."
-            )
-    # The largest centred magnitude, without a centred copy.
-    spread = max(
-        float(np.abs(X.max(axis=0).astype(np.float64) - offset).max()),
-        float(np.abs(X.min(axis=0).astype(np.float64) - offset).max()),
-    )
+    top = float(np.sqrt(sq.max())) if n else 0.0  # the largest row norm
+    if center and n:
+        mean = total / n
+        mean_sq = float(mean @ mean)
+        if center is True or mean_sq > float(sq.mean()) - mean_sq:
+            offset = mean
+            top += np.sqrt(mean_sq)  # bounds the largest centred norm
     exponent = 0
-    if spread > 0 and not 2.0**-20 <= spread <= 2.0**20:
-        exponent = -int(np.frexp(spread)[1])  # spread * 2**exponent in [0.5, 1)
-    if not center and exponent == 0 and X.dtype == np.float32 and X.flags.c_contiguous:
-        return X, offset, 0
+    if top > 0 and not 2.0**-20 <= top <= 2.0**20:
+        exponent = -int(np.frexp(top)[1])  # top * 2**exponent in [0.5, 1)
+    shifted = bool(offset.any())
+    if not shifted and exponent == 0 and X.dtype == np.float32:
+        return np.ascontiguousarray(X), offset, 0, sq
     Xw = np.empty((n, d), dtype=np.float32)
     scale = 2.0**exponent
-    step = max(1, _EXACT_BLOCK // max(1, d))
     for r0 in range(0, n, step):
         block = X[r0 : r0 + step].astype(np.float64)
-        block -= offset
+        if shifted:
+            block -= offset
         block *= scale
         Xw[r0 : r0 + step] = block
-    return Xw, offset, exponent
+        sq[r0 : r0 + step] = np.einsum("ij,ij->i", block, block)
+    return Xw, offset, exponent, sq
 
 
 def exact_row_norms(X):

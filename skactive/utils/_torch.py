@@ -84,7 +84,7 @@ class TorchKernels:
         return sums, kth
 
     def nearest_sq_dists(
-        self, X, C, X_sq=None, C_sq=None, norms=None, offset=None, return_second=False
+        self, X, C, X_sq=None, C_sq=None, norms=None, offset=None, return_runners=False
     ):
         """See :func:`skactive.utils._distances.nearest_sq_dists`."""
         torch = self.torch
@@ -95,7 +95,9 @@ class TorchKernels:
         n = X.shape[0]
         nearest = np.empty(n, dtype=np.intp)
         best = np.empty(n, dtype=X.dtype)
+        runner = np.zeros(n, dtype=np.intp)
         second = np.full(n, np.inf, dtype=X.dtype)
+        third = np.full(n, np.inf, dtype=X.dtype)
         max_sq = 0.0
         step = _row_step(max(C.shape[0], X.shape[1]), self.block_size)
         for r0 in range(0, n, step):
@@ -115,17 +117,22 @@ class TorchKernels:
             D += Xb_sq[:, None]
             D += C_sq[None, :]
             D.clamp_(min=0)
-            if return_second and C.shape[0] > 1:
-                # Sorted, equal values in index order: the first is the nearest.
-                vals, args = torch.topk(D, 2, dim=1, largest=False, sorted=True)
+            if return_runners and C.shape[0] > 1:
+                # Sorted; equal values may come in any order, which the float64
+                # settling of near-ties makes harmless.
+                top = min(3, C.shape[0])
+                vals, args = torch.topk(D, top, dim=1, largest=False, sorted=True)
                 dist, arg = vals[:, 0], args[:, 0]
+                runner[r0 : r0 + step] = args[:, 1].cpu().numpy()
                 second[r0 : r0 + step] = vals[:, 1].cpu().numpy()
+                if top > 2:
+                    third[r0 : r0 + step] = vals[:, 2].cpu().numpy()
             else:
                 dist, arg = D.min(dim=1)  # first minimum: ties to the lowest index
             nearest[r0 : r0 + step] = arg.cpu().numpy()
             best[r0 : r0 + step] = dist.cpu().numpy()
-        if return_second:
-            return nearest, best, second, max_sq
+        if return_runners:
+            return nearest, best, (runner, second, third, max_sq)
         return nearest, best
 
     def k_center_greedy(self, X, X_sq, mask, budget, rng, log=None):

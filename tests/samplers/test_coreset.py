@@ -89,7 +89,7 @@ def test_pruning_selects_exactly_what_the_plain_greedy_selects(n_labeled, offset
     X, _ = make_blobs(n_samples=4000, centers=30, n_features=6, random_state=0)
     # The float32 values of X + offset, centred as fit does: the private greedy
     # works on the conditioned pool.
-    X, _, _ = condition_pool((X + offset).astype(np.float32))
+    X = condition_pool((X + offset).astype(np.float32))[0]
     X_sq = np.einsum("ij,ij->i", X, X)
     mask = np.zeros(len(X), dtype=bool)
     mask[rs.choice(len(X), n_labeled, replace=False)] = True
