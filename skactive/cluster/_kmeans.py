@@ -21,16 +21,19 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
 
     Large pools need few points per centroid to place the centroids well: this
     estimator draws ``samples_per_cluster * n_clusters`` points, seeds k-means++ on
-    an eighth of them, runs Lloyd's iterations (scikit-learn's ``KMeans``) on the
-    sample, and assigns every point to its nearest centroid in blocks of float32
-    distances. The cost of training then does not grow with the pool, and the
+    16 of them per centroid, runs Lloyd's iterations on the sample (stopping as
+    scikit-learn's ``KMeans`` does: no label changes, or the centroids move less
+    than ``1e-4`` of the features' mean variance), and assigns every point to its
+    nearest centroid in blocks of float32 distances. The cost of training then does not grow with the pool, and the
     assignment is one pass of matrix products over it. With fewer points than the
     sample size, it is k-means on all of them.
 
-    The training runs in float64 on the sample. The assignment runs in float32,
-    and a point whose two nearest centroids are within float32 rounding of each
-    other is assigned again in float64 (ties to the lowest index), so the labels
-    do not depend on the CPU or the BLAS kernel.
+    Lloyd's iterations on the sample and the final assignment compute distances in
+    float32; a point whose two nearest centroids are within the float32 rounding
+    bound of each other is assigned by a computation whose sign is proved, or in
+    float64 (ties to the lowest index), and the means are float64 sums in a fixed
+    order, so neither the centroids nor the labels depend on the CPU or the BLAS
+    kernel. An empty cluster keeps its centroid.
 
     Parameters
     ----------
@@ -55,6 +58,9 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
         Nearest centroid of each training point.
     n_training_samples_ : int
         Points the centroids were trained on.
+    inertia_ : float
+        Sum of squared distances from the training points to their centroids, in
+        float64.
     n_iter_ : int
         Lloyd iterations of the kept run.
     n_features_in_ : int
