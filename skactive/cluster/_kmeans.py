@@ -24,9 +24,9 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
     16 of them per centroid, runs Lloyd's iterations on the sample (stopping as
     scikit-learn's ``KMeans`` does: no label changes, or the centroids move less
     than ``1e-4`` of the features' mean variance), and assigns every point to its
-    nearest centroid in blocks of float32 distances. The cost of training then does not grow with the pool, and the
-    assignment is one pass of matrix products over it. With fewer points than the
-    sample size, it is k-means on all of them.
+    nearest centroid in blocks of float32 distances. The cost of training then does
+    not grow with the pool, and the assignment is one pass of matrix products over
+    it. With fewer points than the sample size, it is k-means on all of them.
 
     Lloyd's iterations on the sample and the final assignment compute distances in
     float32; a point whose two nearest centroids are within the float32 rounding
