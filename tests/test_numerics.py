@@ -330,3 +330,39 @@ def test_picks_are_the_same_under_every_openblas_kernel():
     for kernel in others:
         for key, picks in results[first].items():
             assert results[kernel][key] == picks, f"{key}: {first} vs {kernel}"
+
+
+# Clear errors, and nothing left over from an earlier fit.
+
+
+@pytest.mark.parametrize("sampler", [CoresetSampler, TypiClustSampler])
+def test_n_jobs_zero_is_a_clear_error(sampler):
+    X, _ = blobs()
+    with pytest.raises(ValueError, match="n_jobs"):
+        sampler(n_jobs=0).fit(X)
+    sampler(n_jobs=-1).fit(X)  # all cores, as joblib means it
+
+
+def test_clusterer_given_as_a_class_is_a_clear_error():
+    X, _ = blobs()
+    with pytest.raises(TypeError, match=r"clusterer=KMeans is a class.*KMeans\(\)"):
+        TypiClustSampler(clusterer=KMeans).fit(X)
+
+
+def test_refit_drops_what_a_query_of_the_old_pool_left():
+    X, _ = blobs()
+    sampler = TypiClustSampler(random_state=0).fit(X)
+    sampler.query(budget=3)
+    assert len(sampler.labels_) == len(X)
+    sampler.fit(X[:100])
+    for name in ("labels_", "query_scores_", "n_clusters_", "query_clusters_"):
+        assert not hasattr(sampler, name)
+
+
+@pytest.mark.parametrize("scale", [1e37, 1e-37])
+def test_float32_pools_at_the_ends_of_the_float32_range(scale):
+    X, mask = blobs(n=300, n_labeled=1)
+    X32 = (X * scale).astype(np.float32)
+    np.testing.assert_array_equal(
+        CoresetSampler().fit(X32).query(mask, 5), CoresetSampler().fit(X).query(mask, 5)
+    )
