@@ -33,6 +33,8 @@ from skactive.utils._torch import TorchKernels, torch_device
 
 # Added to the mean squared distance before inverting it, as the authors do.
 _EPS = 1e-5
+# Floats in one block of float64 rows (8 MiB).
+_ROW_BLOCK = 1 << 20
 # Typicalities this close (relative) count as tied.
 _TIE_RTOL = 1e-5
 # clusterer="auto" switches from the authors' k-means to SampledKMeans above this.
@@ -475,14 +477,14 @@ class _ClusterTypicality:
         self.candidates = candidates  # live candidates, ascending pool indices
         self.knn = knn  # the kernel: knn_sq_dist_stats, or its torch twin
         self.sq_unit = sq_unit  # squared distances of rows() times this: X's units
-        self.shift, self.err = _shift_and_error(rows(candidates))
+        self.shift, self.err = _shift_and_error(rows, candidates)
         self.k = None
         self.removed = None  # the point picked last, not yet accounted for
 
     def _update(self, n_neighbors):
         m = len(self.candidates)
         k = min(n_neighbors, m // 2)
-        X = (self.rows(self.candidates) - self.shift).astype(np.float32)
+        X = _working_rows(self.rows, self.candidates, self.shift)
         if k != self.k:
             self.k = k
             self.sums, self.kth = self.knn(X, k, center=False)
@@ -510,7 +512,7 @@ class _ClusterTypicality:
             k,
             self.err,
             self.sq_unit,
-            lambda pos: _exact_typicality(rows(candidates), pos, k, self.sq_unit),
+            lambda pos: _exact_typicality(rows, candidates, pos, k, self.sq_unit),
         )
         pick = self.candidates[best]
         keep = np.arange(len(self.candidates)) != best
@@ -523,12 +525,31 @@ class _ClusterTypicality:
         return pick, score
 
 
-def _shift_and_error(Z):
-    """The mean of the float64 rows ``Z``, and the rounding bound of a float32
-    squared distance between rows shifted by it."""
-    shift = Z.mean(axis=0)
-    radius = np.sqrt(np.square(Z - shift).sum(axis=1).max())
-    return shift, sq_dist_error(Z.shape[1], radius)
+def _shift_and_error(rows, candidates):
+    """The mean of the float64 rows of ``candidates``, and the rounding bound of a
+    float32 squared distance between rows shifted by it; in blocks of rows, so a
+    large cluster is never held in float64 whole."""
+    step = max(1, _ROW_BLOCK // max(1, rows(candidates[:1]).shape[1]))
+    total = 0.0
+    for r0 in range(0, len(candidates), step):
+        total = total + rows(candidates[r0 : r0 + step]).sum(axis=0)
+    shift = total / len(candidates)
+    radius_sq = 0.0
+    for r0 in range(0, len(candidates), step):
+        block = rows(candidates[r0 : r0 + step]) - shift
+        radius_sq = max(radius_sq, float(np.square(block).sum(axis=1).max()))
+    return shift, sq_dist_error(len(shift), np.sqrt(radius_sq))
+
+
+def _working_rows(rows, candidates, shift):
+    """The rows of ``candidates`` shifted by ``shift`` and rounded once to float32,
+    made in blocks."""
+    first = rows(candidates[:1])
+    out = np.empty((len(candidates), first.shape[1]), dtype=np.float32)
+    step = max(1, _ROW_BLOCK // max(1, first.shape[1]))
+    for r0 in range(0, len(candidates), step):
+        out[r0 : r0 + step] = rows(candidates[r0 : r0 + step]) - shift
+    return out
 
 
 def _typicality_of_sums(sums, k, sq_unit):
@@ -550,25 +571,27 @@ def _most_typical(sums, k, err, sq_unit, exact):
     return argmax_bounded(t, lower, upper, exact, rtol=_TIE_RTOL)
 
 
-def _exact_knn_sums(Z, positions, k, ref=None):
-    """Float64 sums of the ``k`` smallest squared distances from the rows
-    ``Z[positions]`` to the rows ``Z[ref]`` (all rows when None), a row never
-    counting as its own neighbour."""
-    ref = np.arange(len(Z)) if ref is None else np.asarray(ref)
+def _exact_knn_sums(rows, candidates, positions, k, ref=None):
+    """Float64 sums of the ``k`` smallest squared distances from the candidates at
+    ``positions`` to those at ``ref`` (all when None), a candidate never counting as
+    its own neighbour; ``rows(index)`` gives the float64 rows."""
+    ref = np.arange(len(candidates)) if ref is None else np.asarray(ref)
     positions = np.asarray(positions)
+    R = rows(candidates[ref])
     sums = np.empty(len(positions))
-    step = max(1, (1 << 20) // max(1, len(ref)))
+    step = max(1, _ROW_BLOCK // max(1, len(ref)))
     for r0 in range(0, len(positions), step):
         pos = positions[r0 : r0 + step]
-        D = exact_sq_dists(Z[pos], Z[ref])
+        D = exact_sq_dists(rows(candidates[pos]), R)
         D[pos[:, None] == ref[None, :]] = np.inf
         near = np.sort(np.partition(D, k - 1, axis=1)[:, :k], axis=1)
         sums[r0 : r0 + step] = near.sum(axis=1)
     return sums
 
 
-def _exact_typicality(Z, positions, k, sq_unit):
-    return _typicality_of_sums(_exact_knn_sums(Z, positions, k), k, sq_unit)
+def _exact_typicality(rows, candidates, positions, k, sq_unit):
+    sums = _exact_knn_sums(rows, candidates, positions, k)
+    return _typicality_of_sums(sums, k, sq_unit)
 
 
 class _SampledClusterTypicality:
@@ -589,7 +612,7 @@ class _SampledClusterTypicality:
         self.knn = knn
         self.sq_unit = sq_unit
         self.rng = rng
-        self.shift, self.err = _shift_and_error(rows(candidates))
+        self.shift, self.err = _shift_and_error(rows, candidates)
 
     def pop_most_typical(self, n_neighbors):
         """Remove the most typical candidate of the shortlist; return it and its
@@ -601,8 +624,8 @@ class _SampledClusterTypicality:
             return only, np.nan
         k = min(n_neighbors, m // 2)
         s = min(m, max(TYPICALITY_SAMPLE, m // 10, k + 1))
-        Z = self.rows(self.candidates)
-        X = (Z - self.shift).astype(np.float32)
+        rows, candidates, sq_unit = self.rows, self.candidates, self.sq_unit
+        X = _working_rows(rows, candidates, self.shift)
         ref = np.sort(self.rng.choice(m, s, replace=False))
         k_ref = min(max(1, round(k * s / m)), s - 1)
         estimate, _ = self.knn(X, k_ref, ref=ref, center=False)
@@ -610,16 +633,16 @@ class _SampledClusterTypicality:
             estimate,
             k_ref * self.err,
             s,
-            lambda pos: _exact_knn_sums(Z, pos, k_ref, ref=ref),
+            lambda pos: _exact_knn_sums(rows, candidates, pos, k_ref, ref=ref),
         )
-        self.shortlist = self.candidates[shortlist]
+        self.shortlist = candidates[shortlist]
         sums, _ = self.knn(X, k, rows=shortlist, center=False)
         best, score = _most_typical(
             sums,
             k,
             self.err,
-            self.sq_unit,
-            lambda pos: _exact_typicality(Z, shortlist[pos], k, self.sq_unit),
+            sq_unit,
+            lambda pos: _exact_typicality(rows, candidates, shortlist[pos], k, sq_unit),
         )
         best = shortlist[best]
         pick = self.candidates[best]
