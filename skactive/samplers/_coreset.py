@@ -29,7 +29,7 @@ def _k_center_greedy(
     """K-center greedy on a conditioned float32 pool; returns (indices, distances).
 
     ``X`` is the working pool of :func:`~skactive.utils._exact.condition_pool`
-    (centred, so the float32 distances keep their precision) and ``X_sq`` its squared
+    (centred where its offset exceeds its spread) and ``X_sq`` its squared
     row norms. ``distances[i]`` is the Euclidean distance from pick ``i`` to its
     nearest labeled or already picked point when it was picked (inf for a cold-start
     pick), in the units of ``X``.

@@ -233,8 +233,8 @@ class TypiClustSampler(BaseSampler):
     typicality again in float64, so the picks are those of a float64 computation
     on every CPU and BLAS kernel. For the same reason the authors' k-means (and a
     clusterer given as an estimator) gets the rows in float64 on pools of up to
-    50,000 points, and :class:`~skactive.cluster.SampledKMeans` trains in float64
-    and settles near-tied assignments in float64.
+    50,000 points, and :class:`~skactive.cluster.SampledKMeans` settles its
+    near-tied assignments, in training and for the pool, the same way.
 
     References
     ----------
