@@ -54,7 +54,11 @@ def per_cluster(name, n_seeds=5):
             exact = typicality(X[members], 20)
             for seed in range(n_seeds):
                 state = typiclust._SampledClusterTypicality(
-                    lambda i: X[i], members, np.random.RandomState(seed)
+                    lambda i: X[i].astype(np.float64),
+                    members,
+                    typiclust.knn_sq_dist_stats,
+                    1.0,
+                    np.random.RandomState(seed),
                 )
                 pick, score = state.pop_most_typical(20)
                 hits.append(pick == members[np.argmax(exact)])
