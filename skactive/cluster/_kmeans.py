@@ -13,7 +13,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skactive.utils._compat import Interval, StrOptions, _fit_context
 from skactive.utils._distances import nearest_sq_dists, row_sq_norms
-from skactive.utils._exact import EPS32, settle_nearest, sq_dist_error
+from skactive.utils._exact import EPS32, row_blocks, settle_nearest, sq_dist_error
 
 
 class SampledKMeans(ClusterMixin, BaseEstimator):
@@ -224,9 +224,6 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
         return self._assign(X)
 
 
-_BLOCK = 1 << 20  # floats in one float64 block of the sample
-
-
 def _lloyd(sample, init, max_iter, tol=1e-4):
     """Lloyd's iterations on the float64 ``sample`` from the centroids ``init``.
 
@@ -240,13 +237,13 @@ def _lloyd(sample, init, max_iter, tol=1e-4):
     the float64 sum of squared distances to the nearest centroid.
     """
     n, d = sample.shape
-    step = max(1, _BLOCK // max(1, d))
+    blocks = row_blocks(n, d)
     shift = sample.mean(axis=0)
     S = np.empty((n, d), dtype=np.float32)
     variance = np.zeros(d)
-    for r0 in range(0, n, step):
-        block = sample[r0 : r0 + step] - shift
-        S[r0 : r0 + step] = block
+    for rows in blocks:
+        block = sample[rows] - shift
+        S[rows] = block
         variance += np.square(block).sum(axis=0)
     threshold = tol * float(np.mean(variance / n))
     S_sq = row_sq_norms(S)
@@ -289,7 +286,6 @@ def _lloyd(sample, init, max_iter, tol=1e-4):
             break
         labels = new
     inertia = 0.0
-    for r0 in range(0, n, step):
-        diff = sample[r0 : r0 + step] - centers[labels[r0 : r0 + step]]
-        inertia += float(np.square(diff).sum())
+    for rows in blocks:
+        inertia += float(np.square(sample[rows] - centers[labels[rows]]).sum())
     return centers, inertia, n_iter

@@ -25,6 +25,7 @@ from skactive.utils._exact import (
     argmax_bounded,
     condition_pool,
     exact_sq_dists,
+    row_blocks,
     smallest_within,
     sq_dist_error,
 )
@@ -33,8 +34,6 @@ from skactive.utils._torch import TorchKernels, torch_device
 
 # Added to the mean squared distance before inverting it, as the authors do.
 _EPS = 1e-5
-# Floats in one block of float64 rows (8 MiB).
-_ROW_BLOCK = 1 << 20
 # Typicalities this close (relative) count as tied.
 _TIE_RTOL = 1e-5
 # clusterer="auto" switches from the authors' k-means to SampledKMeans above this.
@@ -323,9 +322,8 @@ class TypiClustSampler(BaseSampler):
             self._norms = np.where(norms == 0, 1.0, norms)
         else:
             self._sq_unit = 4.0**-exponent  # squared distances back in X's units
-            mean = self.X_fit_.mean(axis=0, dtype=np.float64)
-            variance = max(float(sq_norms.mean()) - float(mean @ mean), 0.0)
-            spread = 2 * variance * self._sq_unit
+            # The pool is centred: its mean squared norm is its total variance.
+            spread = 2 * float(sq_norms.mean()) * self._sq_unit
             if spread < 1e-2:
                 warnings.warn(
                     f"TypiClustSampler(normalize=False): the mean squared distance "
@@ -350,9 +348,8 @@ class TypiClustSampler(BaseSampler):
         if self._norms is None:
             return self.X_fit_
         out = np.empty_like(self.X_fit_)
-        step = max(1, (1 << 20) // max(1, self.X_fit_.shape[1]))
-        for r0 in range(0, len(out), step):
-            out[r0 : r0 + step] = self._rows(slice(r0, r0 + step))
+        for rows in row_blocks(*out.shape):
+            out[rows] = self._rows(rows)
         return out
 
     def _make_clusterer(self, n_clusters, seed):
@@ -529,14 +526,11 @@ def _shift_and_error(rows, candidates):
     """The mean of the float64 rows of ``candidates``, and the rounding bound of a
     float32 squared distance between rows shifted by it; in blocks of rows, so a
     large cluster is never held in float64 whole."""
-    step = max(1, _ROW_BLOCK // max(1, rows(candidates[:1]).shape[1]))
-    total = 0.0
-    for r0 in range(0, len(candidates), step):
-        total = total + rows(candidates[r0 : r0 + step]).sum(axis=0)
-    shift = total / len(candidates)
+    blocks = row_blocks(len(candidates), rows(candidates[:1]).shape[1])
+    shift = sum(rows(candidates[b]).sum(axis=0) for b in blocks) / len(candidates)
     radius_sq = 0.0
-    for r0 in range(0, len(candidates), step):
-        block = rows(candidates[r0 : r0 + step]) - shift
+    for b in blocks:
+        block = rows(candidates[b]) - shift
         radius_sq = max(radius_sq, float(np.square(block).sum(axis=1).max()))
     return shift, sq_dist_error(len(shift), np.sqrt(radius_sq))
 
@@ -544,11 +538,9 @@ def _shift_and_error(rows, candidates):
 def _working_rows(rows, candidates, shift):
     """The rows of ``candidates`` shifted by ``shift`` and rounded once to float32,
     made in blocks."""
-    first = rows(candidates[:1])
-    out = np.empty((len(candidates), first.shape[1]), dtype=np.float32)
-    step = max(1, _ROW_BLOCK // max(1, first.shape[1]))
-    for r0 in range(0, len(candidates), step):
-        out[r0 : r0 + step] = rows(candidates[r0 : r0 + step]) - shift
+    out = np.empty((len(candidates), len(shift)), dtype=np.float32)
+    for b in row_blocks(*out.shape):
+        out[b] = rows(candidates[b]) - shift
     return out
 
 
@@ -579,13 +571,12 @@ def _exact_knn_sums(rows, candidates, positions, k, ref=None):
     positions = np.asarray(positions)
     R = rows(candidates[ref])
     sums = np.empty(len(positions))
-    step = max(1, _ROW_BLOCK // max(1, len(ref)))
-    for r0 in range(0, len(positions), step):
-        pos = positions[r0 : r0 + step]
+    for b in row_blocks(len(positions), len(ref)):
+        pos = positions[b]
         D = exact_sq_dists(rows(candidates[pos]), R)
         D[pos[:, None] == ref[None, :]] = np.inf
         near = np.sort(np.partition(D, k - 1, axis=1)[:, :k], axis=1)
-        sums[r0 : r0 + step] = near.sum(axis=1)
+        sums[b] = near.sum(axis=1)
     return sums
 
 

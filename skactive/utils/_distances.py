@@ -64,9 +64,8 @@ def nearest_sq_dists(
         second and third nearest (inf where ``C`` has fewer rows), and the largest
         squared norm of a (transformed) row of ``X``, for the rounding bound.
     """
-    transform = norms is not None or offset is not None
-    if X_sq is None or transform:
-        X_sq = None
+    if norms is not None or offset is not None:
+        X_sq = None  # the transformed blocks have norms of their own
     C_sq = row_sq_norms(C) if C_sq is None else C_sq
     n, k = X.shape[0], C.shape[0]
     dtype = np.result_type(X.dtype, C.dtype, np.float32)

@@ -24,7 +24,14 @@ _RTOL64 = 1e-12
 _EXACT_BLOCK = 1 << 20
 
 
-def sq_dist_error(n_features, radius, raw=0.0):
+def row_blocks(n_rows, row_width, block=_EXACT_BLOCK):
+    """Slices of ``n_rows`` rows, each holding about ``block`` values of
+    ``row_width`` each (at least one row)."""
+    step = max(1, block // max(1, row_width))
+    return [slice(r0, r0 + step) for r0 in range(0, n_rows, step)]
+
+
+def sq_dist_error(n_features, radius, raw=0.0, unit=EPS32):
     """Bound on the float32 rounding error of a squared distance between two rows.
 
     The rows have norms at most ``radius`` and were themselves rounded to float32
@@ -37,11 +44,12 @@ def sq_dist_error(n_features, radius, raw=0.0):
 
     ``raw`` bounds the norms of the rows before a transform done in float32 on the
     fly (a division by the row norm, then a shift): its rounding, a few unit
-    roundoffs of ``raw`` per row, adds ``64 u raw (|a| + |b|)``.
+    roundoffs of ``raw`` per row, adds ``64 u raw (|a| + |b|)``. ``unit`` is the
+    unit roundoff (``2**-53`` for a float64 computation).
     """
     r2 = 2.0 * float(radius)
-    gamma = (n_features + 8) * EPS32 * (1 + 2 * n_features * EPS32)
-    return gamma * r2**2 + 64 * EPS32 * raw * r2 + 1e-37
+    gamma = (n_features + 8) * unit * (1 + 2 * n_features * unit)
+    return gamma * r2**2 + 64 * unit * raw * r2 + 1e-37
 
 
 def exact_sq_dists(A, B):
@@ -80,26 +88,21 @@ def exact_nearest(A, B):
     a_sq, b_sq = np.square(A).sum(axis=1), np.square(B).sum(axis=1)
     index = np.empty(len(A), dtype=np.intp)
     value = np.empty(len(A))
-    d = max(1, A.shape[1])
-    unit = 2.0 * (d + 16) * 2.0**-53
-    step = max(1, _EXACT_BLOCK // max(1, len(B)))
-    for r0 in range(0, len(A), step):
-        rows = slice(r0, r0 + step)
+    for rows in row_blocks(len(A), len(B)):
         D = a_sq[rows, None] + b_sq[None, :] - 2 * (A[rows] @ B.T)
-        scale = (np.sqrt(a_sq[rows]) + np.sqrt(b_sq.max())) ** 2
+        radius = np.sqrt(max(float(a_sq[rows].max()), float(b_sq.max())))
+        err = sq_dist_error(A.shape[1], radius, unit=2.0**-53)
         low = D.min(axis=1)
-        band = low + 4 * unit * scale + 2 * _RTOL64 * np.maximum(low, 0)
+        band = low + 4 * err + 2 * _RTOL64 * np.maximum(low, 0)
         i, j = np.nonzero(D <= band[:, None])  # row-major: j ascending per row
-        exact = np.square(A[r0 + i] - B[j]).sum(axis=1)
+        exact = np.square(A[rows.start + i] - B[j]).sum(axis=1)
         best = np.full(len(low), np.inf)
         np.minimum.at(best, i, exact)
         win = exact <= best[i] + _RTOL64 * best[i]
-        first = np.full(len(low), -1, dtype=np.intp)
-        # The first winning candidate of each row (j ascending): lowest index.
-        order = np.flatnonzero(win)
-        rows_won, at = np.unique(i[order], return_index=True)
-        first[rows_won] = j[order[at]]
-        index[rows] = first
+        # The first winning candidate of each row (j ascending): lowest index. Every
+        # row has one, its nearest.
+        _, at = np.unique(i[win], return_index=True)
+        index[rows] = j[win][at]
         value[rows] = best
     return index, value
 
@@ -215,9 +218,7 @@ def settle_nearest(
         sq = np.square(C).sum(axis=1)
         a, b = nearest[pair], runner[pair]
         lo, hi = np.minimum(a, b), np.maximum(a, b)
-        step = max(1, _EXACT_BLOCK // max(1, C.shape[1]))
-        for r0 in range(0, len(pair), step):
-            s = slice(r0, r0 + step)
+        for s in row_blocks(len(pair), C.shape[1]):
             rows, one, two = pair[s], lo[s], hi[s]
             delta = C[one] - C[two]
             base = sq[one] - sq[two]  # ||x - lo||^2 - ||x - hi||^2 = base - 2 x.delta
@@ -281,12 +282,12 @@ def condition_pool(X, center=True):
         Squared row norms of ``Xw``.
     """
     n, d = X.shape
-    step = max(1, _EXACT_BLOCK // max(1, d))
+    blocks = row_blocks(n, d)
     sq = np.empty(n)
     total = np.zeros(d)
-    for r0 in range(0, n, step):  # one pass: norms, and column sums if asked
-        block = X[r0 : r0 + step]
-        sq[r0 : r0 + step] = np.einsum("ij,ij->i", block, block, dtype=np.float64)
+    for rows in blocks:  # one pass: norms, and column sums if asked
+        block = X[rows]
+        sq[rows] = np.einsum("ij,ij->i", block, block, dtype=np.float64)
         if center:
             total += block.sum(axis=0, dtype=np.float64)
     if not np.all(np.isfinite(sq)) or not np.all(np.isfinite(total)):
@@ -310,22 +311,11 @@ def condition_pool(X, center=True):
         return np.ascontiguousarray(X), offset, 0, sq
     Xw = np.empty((n, d), dtype=np.float32)
     scale = 2.0**exponent
-    for r0 in range(0, n, step):
-        block = X[r0 : r0 + step].astype(np.float64)
+    for rows in blocks:
+        block = X[rows].astype(np.float64)
         if shifted:
             block -= offset
         block *= scale
-        Xw[r0 : r0 + step] = block
-        sq[r0 : r0 + step] = np.einsum("ij,ij->i", block, block)
+        Xw[rows] = block
+        sq[rows] = np.einsum("ij,ij->i", block, block)
     return Xw, offset, exponent, sq
-
-
-def exact_row_norms(X):
-    """L2 norm of each row of ``X`` in float64, the same on every CPU."""
-    out = np.empty(X.shape[0])
-    step = max(1, _EXACT_BLOCK // max(1, X.shape[1]))
-    for r0 in range(0, X.shape[0], step):
-        out[r0 : r0 + step] = np.sqrt(
-            np.square(X[r0 : r0 + step].astype(np.float64)).sum(axis=1)
-        )
-    return out
