@@ -27,19 +27,20 @@ METHODS = {
 SelectError = InputError
 
 
-def selection_table(sampler, picks, ids=None):
+def selection_table(details, ids=None):
     """CSV text: rank, row, id (with ``ids``), score and, for TypiClust, cluster of
-    each pick."""
+    each pick; ``details`` is what ``sampler.query_details`` returned."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    clusters = getattr(sampler, "query_clusters_", None)
+    picks = details.indices
+    clusters = details.get("pick_clusters")
     writer.writerow(
         ["rank", "row"]
         + (["id"] if ids is not None else [])
         + ["score"]
         + (["cluster"] if clusters is not None else [])
     )
-    for rank, (row, score) in enumerate(zip(picks, sampler.query_scores_, strict=True)):
+    for rank, (row, score) in enumerate(zip(picks, details.scores, strict=True)):
         cells = [rank, row] + ([ids[row]] if ids is not None else [])
         cells.append("" if np.isnan(score) else f"{score:.6g}")
         if clusters is not None:
@@ -126,7 +127,7 @@ def _run(args):
         f"{args.method} on {len(X)} rows x {X.shape[1]} features, "
         f"{int(mask.sum())} labeled, budget {args.budget}",
     )
-    picks = sampler.fit(X).query(mask, args.budget)
-    write_output(selection_table(sampler, picks, table.ids), destination)
+    details = sampler.fit(X).query_details(mask, args.budget)
+    write_output(selection_table(details, table.ids), destination)
     if destination.target is not None:
         _progress(args, f"wrote {args.output}")

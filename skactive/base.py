@@ -1,17 +1,99 @@
 # Authors: The skactive developers
 # SPDX-License-Identifier: BSD-3-Clause
-"""The base class shared by every sampler."""
+"""The base class shared by every sampler, and the sampler tags."""
 
 import sys
+import warnings
 from abc import ABCMeta, abstractmethod
+from dataclasses import dataclass
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.utils import check_random_state
+from sklearn.utils import Bunch, check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skactive.utils._compat import _fit_context
-from skactive.utils._validation import check_budget, check_labeled_mask
+from skactive.utils._validation import check_budget, check_labeled_mask, check_y
+
+__all__ = ["BaseSampler", "SamplerTags", "get_sampler_tags"]
+
+
+@dataclass(frozen=True)
+class SamplerTags:
+    """What a sampler needs and promises, read by :func:`get_sampler_tags`.
+
+    The contract checks of :mod:`skactive.utils.estimator_checks`, the command
+    line and the modAL adapter decide from these what to give a sampler and what
+    to check of it.
+
+    Parameters
+    ----------
+    requires_labels : bool, default=False
+        ``query`` reads the labels ``y`` of the labeled rows (a model-based
+        sampler). Such a sampler still answers a cold start, as documented, and
+        raises a ``ValueError`` when rows are labeled but ``y`` is not given.
+    requires_estimator : bool, default=False
+        The sampler has an ``estimator`` parameter that it fits on the labeled
+        rows inside ``query``.
+    prefix_stable : bool, default=False
+        A smaller budget selects a prefix of a larger one for the same mask:
+        ``query(mask, a)`` equals ``query(mask, b)[:a]`` for ``a <= b``.
+    devices : tuple of str, default=("cpu",)
+        Where the sampler can compute: ``"cpu"`` (numpy), ``"torch"`` (any torch
+        device through a ``device`` parameter).
+
+    Examples
+    --------
+    >>> from skactive import CoresetSampler
+    >>> from skactive.base import get_sampler_tags
+    >>> get_sampler_tags(CoresetSampler()).prefix_stable
+    True
+    """
+
+    requires_labels: bool = False
+    requires_estimator: bool = False
+    prefix_stable: bool = False
+    devices: tuple = ("cpu",)
+
+
+def get_sampler_tags(sampler):
+    """The :class:`SamplerTags` of a sampler, or of the last step of a Pipeline.
+
+    Parameters
+    ----------
+    sampler : BaseSampler or Pipeline
+        A sampler (fitted or not), or a Pipeline that ends with one.
+
+    Returns
+    -------
+    tags : SamplerTags
+
+    Raises
+    ------
+    TypeError
+        If ``sampler`` is neither a sampler nor a Pipeline ending with one.
+
+    Examples
+    --------
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skactive import TypiClustSampler
+    >>> from skactive.base import get_sampler_tags
+    >>> pipe = make_pipeline(StandardScaler(), TypiClustSampler())
+    >>> get_sampler_tags(pipe).requires_labels
+    False
+    """
+    last = sampler
+    steps = getattr(sampler, "steps", None)
+    if steps:
+        last = steps[-1][1]
+    tags = getattr(last, "__sampler_tags__", None)
+    if tags is None:
+        raise TypeError(
+            f"{type(sampler).__name__} is not a skactive sampler (no "
+            "__sampler_tags__); pass a sampler or a Pipeline ending with one."
+        )
+    return tags()
 
 
 class BaseSampler(BaseEstimator, metaclass=ABCMeta):
@@ -23,16 +105,20 @@ class BaseSampler(BaseEstimator, metaclass=ABCMeta):
         sampler.fit(X)
         indices = sampler.query(labeled_mask, budget)
 
-    ``fit`` validates ``X``, stores it as float32 in C order and does the work that
-    depends on the data alone. ``query`` validates its arguments and delegates to the
-    subclass. Subclasses implement ``_fit(X)`` and ``_query(mask, budget, rng)``;
-    ``_query`` returns the selected indices and one score per selected point.
+    ``fit`` validates ``X`` and does the work that depends on the data alone.
+    ``query`` validates its arguments and delegates to the subclass. Subclasses
+    implement ``_fit(X)`` and ``_query(mask, budget, rng, y)``; ``_query`` returns
+    the selected indices, one score per selected point and, optionally, a dict of
+    further details (see :meth:`query_details`). Tags are declared by overriding
+    ``__sampler_tags__``.
 
     Contract of ``query``: it returns ``budget`` distinct indices into the fitted
-    pool, none of them labeled, in selection order. ``labeled_mask=None`` (or all
+    pool, none of them masked, in selection order. ``labeled_mask=None`` (or all
     ``False``) is a cold start. A fresh random generator is made from
-    ``random_state`` on every call, so an int ``random_state`` and the same mask give
-    the same selection. Inputs are never modified.
+    ``random_state`` on every call, so an int ``random_state`` and the same
+    arguments give the same selection. Inputs are never modified, and ``query``
+    sets no attribute the library reads: a fitted sampler can answer from several
+    threads at once.
     """
 
     _parameter_constraints: dict = {"random_state": ["random_state"]}
@@ -40,6 +126,10 @@ class BaseSampler(BaseEstimator, metaclass=ABCMeta):
     @abstractmethod
     def __init__(self, random_state=None):
         self.random_state = random_state
+
+    def __sampler_tags__(self):
+        """The sampler's :class:`SamplerTags`; subclasses override it."""
+        return SamplerTags()
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -49,9 +139,10 @@ class BaseSampler(BaseEstimator, metaclass=ABCMeta):
         ----------
         X : array-like of shape (n_samples, n_features)
             Features of every point of the pool, labeled or not. Sparse matrices
-            are not supported. Converted to float32.
+            are not supported.
         y : None
-            Ignored; present so that the sampler can end a Pipeline.
+            Ignored; present so that the sampler can end a Pipeline. Labels are
+            given to :meth:`query`, which is where they change.
 
         Returns
         -------
@@ -62,37 +153,115 @@ class BaseSampler(BaseEstimator, metaclass=ABCMeta):
             self, X, dtype=(np.float64, np.float32), order="C", ensure_min_samples=2
         )
         # What a query of an earlier fit left describes another pool.
-        for name in ("query_scores_", "labels_", "n_clusters_", "query_clusters_"):
-            self.__dict__.pop(name, None)
+        self.__dict__.pop("_last_query", None)
         self.n_samples_fit_ = X.shape[0]
         self._fit(X)
         return self
 
-    def query(self, labeled_mask=None, budget=1):
+    def query(self, labeled_mask=None, budget=1, *, y=None, return_scores=False):
         """Select the next points to label.
 
         Parameters
         ----------
         labeled_mask : array-like of shape (n_samples,) of bool, default=None
-            ``True`` for the points of the fitted pool that are labeled already
-            (``n_samples`` is ``n_samples_fit_``). ``None`` means no
-            point is labeled (cold start). Never modified.
+            ``True`` for the points of the fitted pool (``n_samples`` is
+            ``n_samples_fit_``) that are labeled, or pending (sent to annotators,
+            set aside): such a point is never picked and counts as covered.
+            ``None`` means no point is masked (cold start).
         budget : int, default=1
-            How many points to select, from 1 to the number of unlabeled points.
+            How many points to select, from 1 to the number of unmasked points.
+        y : array-like of shape (n_samples,), default=None
+            Labels over the whole fitted pool, read only where ``labeled_mask`` is
+            ``True``; a masked point whose label is the sampler's
+            ``missing_label`` (-1 unless the sampler has that parameter) is
+            pending. Samplers that do not use labels accept and ignore it
+            (its length is still checked).
+        return_scores : bool, default=False
+            Also return each pick's score.
 
         Returns
         -------
         indices : ndarray of shape (budget,), dtype=intp
-            Distinct indices into the fitted pool, none of them labeled, in the
+            Distinct indices into the fitted pool, none of them masked, in the
             order they were selected.
+        scores : ndarray of shape (budget,), dtype=float64
+            Only with ``return_scores=True``: the score of each pick when it was
+            picked, as the sampler defines it (NaN where it has none).
+        """
+        details = self.query_details(labeled_mask, budget, y=y)
+        # Kept for the deprecated attributes only; the library never reads it.
+        self._last_query = details
+        if return_scores:
+            return details.indices, details.scores
+        return details.indices
+
+    def query_details(self, labeled_mask=None, budget=1, *, y=None):
+        """Select as :meth:`query` does, and return what the selection is made of.
+
+        Parameters
+        ----------
+        labeled_mask : array-like of shape (n_samples,) of bool, default=None
+            As in :meth:`query`.
+        budget : int, default=1
+            As in :meth:`query`.
+        y : array-like of shape (n_samples,), default=None
+            As in :meth:`query`.
+
+        Returns
+        -------
+        details : :class:`~sklearn.utils.Bunch`
+            ``indices`` and ``scores`` as :meth:`query` returns them, and the
+            sampler's own details (TypiClust: ``pick_clusters``,
+            ``cluster_labels`` and ``n_clusters``). Nothing is stored on the
+            sampler.
         """
         check_is_fitted(self)
-        mask = check_labeled_mask(labeled_mask, self.n_samples_fit_)
-        budget = check_budget(budget, self.n_samples_fit_ - np.count_nonzero(mask))
+        n_samples = self.n_samples_fit_
+        mask = check_labeled_mask(labeled_mask, n_samples)
+        budget = check_budget(budget, n_samples - np.count_nonzero(mask))
+        y = check_y(y, n_samples)
+        if y is not None:
+            y = _LabelView(y, mask, getattr(self, "missing_label", -1))
+        elif self.__sampler_tags__().requires_labels and mask.any():
+            raise ValueError(
+                f"{type(self).__name__} fits a model on the labeled points: "
+                f"{np.count_nonzero(mask)} points are labeled, so pass their labels "
+                "as query(labeled_mask, budget, y=labels) (labels over the whole "
+                "pool; only the labeled rows are read)."
+            )
         rng = check_random_state(self.random_state)
-        indices, scores = self._query(mask, budget, rng)
-        self.query_scores_ = np.asarray(scores, dtype=np.float64)
-        return np.asarray(indices, dtype=np.intp)
+        result = self._query(mask, budget, rng, y)
+        indices, scores = result[0], result[1]
+        extra = result[2] if len(result) > 2 else {}
+        return Bunch(
+            indices=np.asarray(indices, dtype=np.intp),
+            scores=np.asarray(scores, dtype=np.float64),
+            **extra,
+        )
+
+    @property
+    def query_scores_(self):
+        """Deprecated: use ``query(..., return_scores=True)``.
+
+        The scores of the last :meth:`query`.
+        """
+        return self._deprecated_last(
+            "query_scores_", "scores", "query(..., return_scores=True)"
+        )
+
+    def _deprecated_last(self, name, key, replacement):
+        last = self.__dict__.get("_last_query")
+        if last is None or key not in last:
+            raise AttributeError(
+                f"{type(self).__name__!r} object has no attribute {name!r}"
+            )
+        warnings.warn(
+            f"{name} is deprecated since skactive 0.1 and will be removed in 0.2: "
+            f"it is shared by every caller of query; use {replacement}.",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        return last[key]
 
     def _log(self, message):
         """Print a progress line when ``verbose`` is set."""
@@ -101,8 +270,36 @@ class BaseSampler(BaseEstimator, metaclass=ABCMeta):
 
     @abstractmethod
     def _fit(self, X):
-        """Do the data-only work on the validated float32 pool ``X``."""
+        """Do the data-only work on the validated pool ``X``."""
 
     @abstractmethod
-    def _query(self, mask, budget, rng):
-        """Return ``(indices, scores)`` for a validated mask and budget."""
+    def _query(self, mask, budget, rng, y):
+        """Return ``(indices, scores)`` or ``(indices, scores, details)`` for a
+        validated mask and budget; ``y`` is None or a :class:`_LabelView`."""
+
+
+class _LabelView:
+    """The labels a query may read: those of the masked rows.
+
+    ``known`` marks the masked rows whose label is not missing (the rows a model
+    is fitted on), ``pending`` the masked rows without a label, and ``labels`` holds
+    the labels of the ``known`` rows in index order. Only those labels are kept, so
+    no sampler can read the labels of an unmasked row.
+    """
+
+    def __init__(self, y, mask, missing_label):
+        if isinstance(missing_label, float) and np.isnan(missing_label):
+            missing = _isnan(y)
+        else:
+            missing = y == missing_label
+        missing = np.asarray(missing, dtype=bool).reshape(len(y))
+        self.known = mask & ~missing
+        self.pending = mask & missing
+        self.labels = y[self.known]
+
+
+def _isnan(y):
+    try:
+        return np.isnan(y)
+    except TypeError:  # strings or objects: NaN only where a float NaN is stored
+        return np.array([isinstance(v, float) and v != v for v in y], dtype=bool)

@@ -10,10 +10,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.exceptions import ConvergenceWarning
 
-from skactive import CoresetSampler, RandomSampler, TypiClustSampler
+from skactive.base import get_sampler_tags
+from skactive.utils import all_samplers
 from skactive.utils.estimator_checks import check_query_contract
 
-SAMPLERS = [CoresetSampler, RandomSampler, TypiClustSampler]
+SAMPLERS = [cls for _, cls in all_samplers()]
+PREFIX_STABLE = [cls for cls in SAMPLERS if get_sampler_tags(cls()).prefix_stable]
 
 
 @st.composite
@@ -62,12 +64,12 @@ def test_all_false_mask_is_a_cold_start(Sampler, case):
         )
 
 
-@pytest.mark.parametrize("Sampler", [CoresetSampler, RandomSampler])
+@pytest.mark.parametrize("Sampler", PREFIX_STABLE)
 @settings(max_examples=30, deadline=None)
 @given(case=pools())
 def test_selection_order_is_stable_across_budgets(Sampler, case):
-    """Greedy and random orders do not depend on the budget: a smaller query is a
-    prefix of a larger one. (TypiClust re-clusters for each budget, by design.)"""
+    """Samplers tagged prefix_stable (greedy and random orders): a smaller query is
+    a prefix of a larger one. (TypiClust re-clusters for each budget, by design.)"""
     X, mask, budget, seed = case
     sampler = Sampler(random_state=seed).fit(X)
     full = sampler.query(mask, budget)

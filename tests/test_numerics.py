@@ -60,9 +60,10 @@ def test_coreset_equals_the_float64_greedy_at_any_offset(offset, n_labeled):
     first = np.random.RandomState(0).choice(len(X))
     expected, dists = brute_force_k_center(X, mask, 30, first=first)
     sampler = CoresetSampler(random_state=0).fit(X)
-    np.testing.assert_array_equal(sampler.query(mask, 30), expected)
+    picks, scores = sampler.query(mask, 30, return_scores=True)
+    np.testing.assert_array_equal(picks, expected)
     # The distances are the true ones (at 1e5 they were all 128.0 once).
-    np.testing.assert_allclose(sampler.query_scores_, dists, rtol=1e-5)
+    np.testing.assert_allclose(scores, dists, rtol=1e-5)
     picks = k_center_greedy(X, 30, mask, random_state=0)
     np.testing.assert_array_equal(picks, expected)
 
@@ -82,8 +83,10 @@ def test_extreme_magnitudes_pick_as_at_unit_scale(scale):
     Xs = X * scale
     ref = CoresetSampler().fit(X)
     got = CoresetSampler().fit(Xs)
-    np.testing.assert_array_equal(got.query(mask, 20), ref.query(mask, 20))
-    np.testing.assert_allclose(got.query_scores_, ref.query_scores_ * scale, rtol=1e-5)
+    got_picks, got_scores = got.query(mask, 20, return_scores=True)
+    ref_picks, ref_scores = ref.query(mask, 20, return_scores=True)
+    np.testing.assert_array_equal(got_picks, ref_picks)
+    np.testing.assert_allclose(got_scores, ref_scores * scale, rtol=1e-5)
     typi = TypiClustSampler(random_state=0).fit(Xs).query(budget=5)
     np.testing.assert_array_equal(
         typi, TypiClustSampler(random_state=0).fit(X).query(budget=5)
@@ -320,10 +323,25 @@ def test_refit_drops_what_a_query_of_the_old_pool_left():
     X, _ = blobs()
     sampler = TypiClustSampler(random_state=0).fit(X)
     sampler.query(budget=3)
-    assert len(sampler.labels_) == len(X)
+    with pytest.warns(DeprecationWarning):
+        assert len(sampler.labels_) == len(X)
     sampler.fit(X[:100])
-    for name in ("labels_", "query_scores_", "n_clusters_", "query_clusters_"):
-        assert not hasattr(sampler, name)
+    names = ("labels_", "query_scores_", "n_clusters_", "query_clusters_")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # gone, not deprecated: no warning either
+        for name in names:
+            with pytest.raises(AttributeError, match=name):
+                getattr(sampler, name)
+            assert not hasattr(sampler, name)
+        details = sampler.query_details(budget=3)
+        # query_details describes the new pool, and stores nothing on the sampler.
+        assert details.cluster_labels.shape == (100,)
+        assert details.n_clusters == 3
+        assert details.indices.shape == (3,) and np.all(details.indices < 100)
+        np.testing.assert_array_equal(
+            details.cluster_labels[details.indices], details.pick_clusters
+        )
+        assert not any(hasattr(sampler, name) for name in names)
 
 
 @pytest.mark.parametrize("scale", [1e37, 1e-37])

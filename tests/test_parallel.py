@@ -4,6 +4,7 @@
 
 import numpy as np
 import pytest
+from joblib import cpu_count, parallel_config
 from sklearn.datasets import make_blobs
 from threadpoolctl import threadpool_info, threadpool_limits
 
@@ -15,14 +16,17 @@ def blas_threads():
     return {pool["num_threads"] for pool in threadpool_info()}
 
 
-def test_limit_threads():
+def test_n_jobs_has_scikit_learns_meaning():
     with threadpool_limits(limits=2):
         with limit_threads(1):
             assert blas_threads() == {1}
-        with limit_threads(None, default=1):
+        with limit_threads(None):  # None is one thread, as in scikit-learn
             assert blas_threads() == {1}
-        with limit_threads(None):  # no limit: the surrounding setting stays
+        with parallel_config(n_jobs=2), limit_threads(None):
             assert blas_threads() == {2}
+        with limit_threads(-1):
+            assert blas_threads() == {cpu_count()}
+        assert blas_threads() == {2}
 
 
 @pytest.mark.parametrize("Sampler", [CoresetSampler, TypiClustSampler])

@@ -25,10 +25,11 @@ def test_selection_display_of_typiclust_colours_clusters_and_numbers_picks():
     sampler = TypiClustSampler(random_state=0).fit(X)
     mask = np.zeros(300, dtype=bool)
     mask[:3] = True
-    picks = sampler.query(mask, budget=5)
-    display = SelectionDisplay.from_sampler(sampler, picks, labeled_mask=mask)
+    details = sampler.query_details(mask, budget=5)
+    display = SelectionDisplay.from_sampler(sampler, details, labeled_mask=mask)
     assert display.X_2d.shape == (300, 2)  # PCA of the 5-D features
-    np.testing.assert_array_equal(display.clusters, sampler.labels_)
+    np.testing.assert_array_equal(display.picks, details.indices)
+    np.testing.assert_array_equal(display.clusters, details.cluster_labels)
     texts = [t.get_text() for t in display.ax_.texts]
     assert texts == ["1", "2", "3", "4", "5"]
     legend = [t.get_text() for t in display.ax_.get_legend().get_texts()]
@@ -166,15 +167,18 @@ def test_selection_display_of_a_one_feature_pool(Sampler):
     assert len(display.ax_.patches) == 5
 
 
-def test_selection_display_ignores_labels_from_an_older_fit():
-    X, _ = make_blobs(n_samples=200, centers=4, random_state=0)
-    sampler = TypiClustSampler(random_state=0).fit(X)
-    sampler.query(budget=4)  # sets labels_ for 200 points
-    sampler.fit(X[:90])
-    picks = np.array([0, 5, 9])
-    if hasattr(sampler, "labels_"):
-        assert len(sampler.labels_) == 200  # stale, unless fit drops it
-    display = SelectionDisplay.from_sampler(sampler, picks, X=X[:90])
+def test_selection_display_rejects_details_from_an_older_fit():
+    X, _ = make_blobs(n_samples=290, centers=4, random_state=0)
+    sampler = TypiClustSampler(random_state=0).fit(X[:200])
+    details = sampler.query_details(budget=4)  # cluster_labels of 200 points
+    assert len(details.cluster_labels) == 200
+    # A larger pool, so that the picks are valid indices into it.
+    sampler.fit(X)
+    with pytest.raises(ValueError, match=r"cluster_labels has 200 entries.* 290 "):
+        SelectionDisplay.from_sampler(sampler, details, X=X)
+    # Indices carry no clusters, and the sampler's state is not read for them.
+    sampler.query(budget=4)
+    display = SelectionDisplay.from_sampler(sampler, np.array([0, 5, 9]), X=X)
     assert display.clusters is None
 
 

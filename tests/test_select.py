@@ -37,12 +37,12 @@ def test_select_npy_to_stdout_matches_the_sampler(features, capsys):
     header, rows = read_csv(out)
     assert header == ["rank", "row", "score", "cluster"]
     sampler = TypiClustSampler(random_state=0).fit(X)
-    expected = sampler.query(None, 7)
-    assert [int(r["row"]) for r in rows] == expected.tolist()
+    expected = sampler.query_details(None, 7)
+    assert [int(r["row"]) for r in rows] == expected.indices.tolist()
     assert [int(r["rank"]) for r in rows] == list(range(7))
-    assert [int(r["cluster"]) for r in rows] == sampler.query_clusters_.tolist()
+    assert [int(r["cluster"]) for r in rows] == expected.pick_clusters.tolist()
     np.testing.assert_allclose(
-        [float(r["score"]) for r in rows], sampler.query_scores_, rtol=1e-5
+        [float(r["score"]) for r in rows], expected.scores, rtol=1e-5
     )
     assert err == ""
 

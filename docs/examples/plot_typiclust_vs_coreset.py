@@ -32,9 +32,9 @@ fig, axes = plt.subplots(1, 2, figsize=(10, 4.5))
 # TypiClust on raw 2-D coordinates: normalising them would keep only the angle.
 typiclust = TypiClustSampler(normalize=False, random_state=0).fit(X)
 # X= gives the display the pool in our own coordinates (a sampler's stored copy
-# may be centred or rescaled).
+# may be centred or rescaled); query_details also gives the clusters, the colours.
 SelectionDisplay.from_sampler(
-    typiclust, typiclust.query(budget=10), X=X, title="TypiClust", ax=axes[0]
+    typiclust, typiclust.query_details(budget=10), X=X, title="TypiClust", ax=axes[0]
 )
 coreset = CoresetSampler(random_state=0).fit(X)
 SelectionDisplay.from_sampler(

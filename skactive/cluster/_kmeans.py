@@ -11,9 +11,16 @@ from sklearn.cluster import kmeans_plusplus
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from skactive._kernels._exact import (
+    EPS32,
+    row_blocks,
+    safe_row_norms,
+    settle_nearest,
+    sq_dist_error,
+)
+from skactive._kernels._pairwise import nearest_sq_dists, row_sq_norms
+from skactive.backends import NUMPY, get_backend
 from skactive.utils._compat import Interval, StrOptions, _fit_context
-from skactive.utils._distances import nearest_sq_dists, row_sq_norms
-from skactive.utils._exact import EPS32, row_blocks, settle_nearest, sq_dist_error
 
 
 class SampledKMeans(ClusterMixin, BaseEstimator):
@@ -47,6 +54,18 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
         else 1 (the authors' reference k-means also restarts 10 times up to 50).
     max_iter : int, default=20
         Lloyd iterations on the sample at most, per run.
+    normalize : bool, default=False
+        Cluster the rows of ``X`` divided by their L2 norm (zero rows stay zero),
+        as :func:`sklearn.preprocessing.normalize` would make them, without making
+        that copy of ``X``: only the training sample and one block of rows at a
+        time are divided. :meth:`predict` divides its rows the same way, and
+        ``cluster_centers_`` are in the normalised space.
+    device : str or None, default=None
+        Where the assignment of every row to its centroid runs. ``None``: numpy,
+        and torch is never imported. A torch device (``"cuda"``, ``"mps"``,
+        ``"cpu"``): the same blocked kernel in torch, near-ties settled in float64
+        on the CPU, so the labels are those of the numpy path. The training on the
+        sample stays in numpy.
     random_state : int, RandomState instance or None, default=None
         Seeds the sample, the k-means++ seeding and the k-means.
 
@@ -93,6 +112,8 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
             Interval(numbers.Integral, 1, None, closed="left"),
         ],
         "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "normalize": ["boolean"],
+        "device": [str, None],
         "random_state": ["random_state"],
     }
 
@@ -103,12 +124,16 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
         samples_per_cluster=256,
         n_init="auto",
         max_iter=20,
+        normalize=False,
+        device=None,
         random_state=None,
     ):
         self.n_clusters = n_clusters
         self.samples_per_cluster = samples_per_cluster
         self.n_init = n_init
         self.max_iter = max_iter
+        self.normalize = normalize
+        self.device = device
         self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -129,13 +154,8 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
             The fitted estimator.
         """
         X = validate_data(self, X, dtype=(np.float64, np.float32), order="C")
-        return self._fit_rows(X)
-
-    def _fit_rows(self, X, norms=None, nearest=nearest_sq_dists):
-        """Fit on ``X`` with its rows divided by ``norms`` (float64, when given),
-        without making the divided copy of ``X``: only the sample and blocks are
-        divided. ``nearest`` is the assignment kernel (a torch one for a device).
-        """
+        backend = get_backend(self.device, type(self).__name__)
+        norms = safe_row_norms(X) if self.normalize else None
         n = X.shape[0]
         if n < self.n_clusters:
             raise ValueError(
@@ -168,10 +188,10 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
                 best = run
         self.cluster_centers_, self.inertia_, self.n_iter_ = best
         self.n_training_samples_ = n_train
-        self.labels_ = self._assign(X, norms, nearest)
+        self.labels_ = self._assign(X, norms, backend)
         return self
 
-    def _assign(self, X, norms=None, nearest=nearest_sq_dists):
+    def _assign(self, X, norms=None, backend=NUMPY):
         """Nearest centroid of each row of ``X`` (divided by ``norms`` if given).
 
         The distances are float32, on rows and centroids shifted by the centroids'
@@ -183,8 +203,13 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
         shift = centers.mean(axis=0)
         C = (centers - shift).astype(np.float32)
         norms32 = None if norms is None else norms.astype(np.float32)
-        labels, best, runners = nearest(
-            X, C, norms=norms32, offset=shift.astype(np.float32), return_runners=True
+        labels, best, runners = nearest_sq_dists(
+            X,
+            C,
+            norms=norms32,
+            offset=shift.astype(np.float32),
+            return_runners=True,
+            backend=backend,
         )
         radius = max(np.sqrt(runners[3]), np.sqrt(float(row_sq_norms(C).max())))
         raw = radius + float(np.sqrt(shift @ shift))  # |x| <= |x - shift| + |shift|
@@ -221,7 +246,8 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
         X = validate_data(
             self, X, dtype=(np.float64, np.float32), order="C", reset=False
         )
-        return self._assign(X)
+        norms = safe_row_norms(X) if self.normalize else None
+        return self._assign(X, norms, get_backend(self.device, type(self).__name__))
 
 
 def _lloyd(sample, init, max_iter, tol=1e-4):

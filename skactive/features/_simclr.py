@@ -5,15 +5,15 @@
 import numbers
 import sys
 import time
-from contextlib import contextmanager
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from skactive.backends._torch import torch_device
 from skactive.utils._compat import Interval, StrOptions, _fit_context
-from skactive.utils._torch import torch_device
+from skactive.utils._parallel import torch_threads
 
 
 def _import_torch():
@@ -33,19 +33,6 @@ def _validate(estimator, X, **kwargs):
     scikit-learn's quick finiteness check (a sum) gives on huge finite values."""
     with np.errstate(over="ignore", invalid="ignore"):
         return validate_data(estimator, X, dtype=[np.float32, np.float64], **kwargs)
-
-
-@contextmanager
-def _torch_threads(torch, n_jobs):
-    if n_jobs is None:
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(max(1, int(n_jobs)))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 class SimCLRTransformer(TransformerMixin, BaseEstimator):
@@ -105,12 +92,16 @@ class SimCLRTransformer(TransformerMixin, BaseEstimator):
         exceeds it. ``None``: no limit but ``max_epochs``.
     learning_rate : float, default=1e-3
         Adam's learning rate.
-    device : str, default="auto"
-        Torch device; ``"auto"`` uses CUDA when available, else the CPU. Checked
-        at fit, as the samplers' ``device``: a name torch does not know, or a
-        device it cannot use here (``"cuda"`` without CUDA), is a ``ValueError``.
-    n_jobs : int, default=None
-        Torch CPU threads during fit and transform; ``None`` leaves torch's setting.
+    device : str or None, default=None
+        Where to train and embed, as for every skactive estimator: ``None`` is
+        the CPU, ``"auto"`` a GPU torch finds (CUDA, else MPS), else the CPU, and
+        any other value a torch device (``"cuda"``, ``"cuda:1"``, ``"mps"``).
+        Checked at fit: a name torch does not know, or a device it cannot use here
+        (``"cuda"`` without CUDA), is a ``ValueError``.
+    n_jobs : int or None, default=None
+        CPU threads for fit and transform (torch's intra-op pool and BLAS).
+        ``None`` means 1 unless in a :func:`joblib.parallel_config` context;
+        ``-1`` means all cores.
     random_state : int, RandomState instance or None, default=None
         Seeds the weights, the batches and the augmentations. On the CPU a fixed
         int gives the same embeddings every time.
@@ -152,8 +143,12 @@ class SimCLRTransformer(TransformerMixin, BaseEstimator):
         "max_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
         "max_time": [Interval(numbers.Real, 0, None, closed="neither"), None],
         "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
-        "device": [str],
-        "n_jobs": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "device": [str, None],
+        "n_jobs": [
+            Interval(numbers.Integral, 1, None, closed="left"),
+            Interval(numbers.Integral, None, -1, closed="right"),
+            None,
+        ],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -170,7 +165,7 @@ class SimCLRTransformer(TransformerMixin, BaseEstimator):
         max_epochs=100,
         max_time=None,
         learning_rate=1e-3,
-        device="auto",
+        device=None,
         n_jobs=None,
         random_state=None,
         verbose=0,
@@ -230,8 +225,6 @@ class SimCLRTransformer(TransformerMixin, BaseEstimator):
 
     def _device(self, torch):
         """The torch device to train on, checked: ``ValueError`` naming it if not."""
-        if self.device == "auto":
-            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
         _, device = torch_device(self.device, type(self).__name__)
         try:  # a device torch knows of but cannot use here (mps, xpu, meta, ...)
             torch.zeros(1, device=device).add_(1).cpu()
@@ -306,7 +299,7 @@ class SimCLRTransformer(TransformerMixin, BaseEstimator):
         device = self._device(torch)
         self._fit_scaling(X, shape)
         seed = int(check_random_state(self.random_state).randint(2**31 - 1))
-        with _torch_threads(torch, self.n_jobs), torch.random.fork_rng(devices=[]):
+        with torch_threads(torch, self.n_jobs), torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             if shape is None:
                 encoder = nets.MLPEncoder(X.shape[1], self.embedding_dim)
@@ -393,7 +386,7 @@ class SimCLRTransformer(TransformerMixin, BaseEstimator):
         X = _validate(self, X, reset=False)
         torch, _ = _import_torch()
         out = []
-        with _torch_threads(torch, self.n_jobs), torch.no_grad():
+        with torch_threads(torch, self.n_jobs), torch.no_grad():
             data = self._inputs(torch, X)
             for b0 in range(0, len(data), 1024):
                 z = self.encoder_(data[b0 : b0 + 1024])

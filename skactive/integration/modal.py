@@ -248,7 +248,7 @@ class SamplerStrategy:
         indices : ndarray of shape (n_instances,)
             Positions in ``X_pool``, in selection order.
         scores : ndarray of shape (n_instances,)
-            The sampler's ``query_scores_`` for them.
+            The sampler's scores of them (``query(..., return_scores=True)``).
 
         Raises
         ------
@@ -311,10 +311,10 @@ class SamplerStrategy:
         sampler = (
             self.sampler_[-1] if isinstance(self.sampler_, Pipeline) else self.sampler_
         )
-        picks = sampler.query(mask, n_instances)
+        picks, scores = sampler.query(mask, n_instances, return_scores=True)
         _, q_order, q_starts = _group_ranks(q_groups, n_groups)
         positions = q_order[q_starts[pool_groups[picks]] + rank[picks]]
-        return positions, sampler.query_scores_
+        return positions, scores
 
 
 def _training_rows(learner):

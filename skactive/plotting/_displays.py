@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 import numpy as np
 from sklearn.decomposition import PCA
+from sklearn.utils import Bunch
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from skactive.utils._validation import check_labeled_mask
@@ -94,7 +95,7 @@ class SelectionDisplay:
     """What a sampler picked, drawn on a 2-D view of the pool.
 
     Build it with :meth:`from_sampler`. The pool is drawn as small dots (coloured by
-    cluster when the sampler has clusters, such as TypiClust after a query), the
+    cluster when given TypiClust's ``query_details``), the
     labeled points as black crosses, and the picks as large markers numbered in
     selection order. With ``coverage=True`` each labeled or picked point gets a
     circle of the covering radius, the largest distance from a pool point to its
@@ -167,9 +168,11 @@ class SelectionDisplay:
         ----------
         sampler : fitted sampler
             Any fitted skactive sampler; its ``n_samples_fit_`` gives the pool
-            size, TypiClust's ``labels_`` the colours.
-        picks : array-like of shape (n_picks,)
-            What ``sampler.query`` returned: distinct int indices into the pool.
+            size.
+        picks : array-like of shape (n_picks,) or Bunch
+            What ``sampler.query`` returned: distinct int indices into the pool;
+            or what ``sampler.query_details`` returned, whose
+            ``cluster_labels`` (TypiClust's) then colour the points.
         X : array-like of shape (n_samples, n_features), default=None
             The pool's features, as passed to ``fit``: your own coordinates, the
             ones drawn (and measured, for ``coverage``). Pass it. Without it the
@@ -205,6 +208,10 @@ class SelectionDisplay:
             If ``picks`` are not integers or ``labeled_mask`` is not boolean.
         """
         check_is_fitted(sampler)
+        clusters = None
+        if isinstance(picks, Bunch):
+            clusters = picks.get("cluster_labels")
+            picks = picks.indices
         n_samples = getattr(sampler, "n_samples_fit_", None)
         if X is not None:
             X = check_array(X, dtype=np.float64, input_name="X")
@@ -229,6 +236,12 @@ class SelectionDisplay:
             raise ValueError(
                 f"X_2d must have shape ({n_samples}, 2); got {X_2d.shape}."
             )
+        if clusters is not None and len(clusters) != n_samples:
+            raise ValueError(
+                f"picks.cluster_labels has {len(clusters)} entries, but the sampler "
+                f"was fitted on {n_samples} samples: these details are from another "
+                "pool."
+            )
         picks = _check_picks(picks, n_samples)
         mask = (
             None
@@ -244,9 +257,6 @@ class SelectionDisplay:
                 )
             centers = picks if mask is None else np.r_[np.flatnonzero(mask), picks]
             radius = _covering_radius(X, centers) if len(centers) else None
-        clusters = getattr(sampler, "labels_", None)
-        if clusters is not None and len(clusters) != n_samples:
-            clusters = None  # from an older fit: not this pool's
         display = cls(
             X_2d,
             picks,

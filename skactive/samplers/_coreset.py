@@ -3,128 +3,18 @@
 """Coreset selection by k-center greedy (Sener and Savarese, ICLR 2018)."""
 
 import numbers
-import time
 
 import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array
 
-from skactive.base import BaseSampler
+from skactive._kernels._exact import condition_pool
+from skactive._kernels._greedy import k_center_greedy as _k_center_greedy
+from skactive.backends import get_backend
+from skactive.base import BaseSampler, SamplerTags
 from skactive.utils._compat import Interval, validate_params
-from skactive.utils._distances import BLOCK_SIZE, nearest_sq_dists
-from skactive.utils._exact import (
-    argmax_within,
-    condition_pool,
-    exact_min_sq_dists,
-    sq_dist_error,
-)
 from skactive.utils._parallel import limit_threads
-from skactive.utils._torch import TorchKernels, torch_device
 from skactive.utils._validation import check_budget, check_labeled_mask
-
-
-def _k_center_greedy(
-    X, X_sq, mask, budget, rng, prune=True, block_size=BLOCK_SIZE, log=None
-):
-    """K-center greedy on a conditioned float32 pool; returns (indices, distances).
-
-    ``X`` is the working pool of :func:`~skactive.utils._exact.condition_pool`
-    (centred where its offset exceeds its spread) and ``X_sq`` its squared
-    row norms. ``distances[i]`` is the Euclidean distance from pick ``i`` to its
-    nearest labeled or already picked point when it was picked (inf for a cold-start
-    pick), in the units of ``X``.
-
-    Each point keeps the float32 squared distance to its nearest center, which is
-    within ``err`` of the true one. A pick takes the float32 maximum; when other
-    points lie within ``2 err`` of it, those candidates get their distance again in
-    float64 against every center, and the largest float64 distance wins (then the
-    lowest index). The picks are thus those of the float64 greedy on any CPU.
-
-    With ``prune``, every point remembers its nearest center and every center the
-    largest squared distance ``r`` among its points. When a new center lies at
-    distance ``D`` from a center with ``2 sqrt(r) < D``, none of that center's points
-    can come closer to the new center (triangle inequality), so they are skipped.
-    The test allows for the rounding of ``r`` and ``D``, so the true distances, and
-    therefore the selection, are those of the greedy without pruning.
-    """
-    n = X.shape[0]
-    err = sq_dist_error(X.shape[1], np.sqrt(float(X_sq.max())))
-    labeled = np.flatnonzero(mask)
-    ids = np.empty(len(labeled) + budget, dtype=np.intp)  # the centers, in order
-    centers = np.empty((len(ids), X.shape[1]), dtype=X.dtype)
-    centers_sq = np.empty(len(ids), dtype=X.dtype)
-    n_centers = len(labeled)
-    ids[:n_centers] = labeled
-    centers[:n_centers], centers_sq[:n_centers] = X[labeled], X_sq[labeled]
-    # d[j]: squared distance from j to its nearest center, -inf for centers (never
-    # chosen, even when every distance is 0); group[j]: that center.
-    if n_centers:
-        group, d = nearest_sq_dists(
-            X, centers[:n_centers], X_sq, centers_sq[:n_centers]
-        )
-    else:
-        group, d = np.zeros(n, dtype=np.intp), np.full(n, np.inf, dtype=X.dtype)
-    d[mask] = -np.inf
-    radius = np.full(len(centers), -np.inf, dtype=X.dtype)
-    if n_centers:
-        np.maximum.at(radius, group, d)
-
-    def exact(candidates):  # float64 distance to the nearest center
-        return exact_min_sq_dists(X[candidates], X[ids[:n_centers]])
-
-    picks = np.empty(budget, dtype=np.intp)
-    dists = np.empty(budget, dtype=np.float64)
-    start, scanned = time.perf_counter(), 0
-    report = {budget * q // 10 for q in range(1, 10)} - {0} if log else set()
-    for i in range(budget):
-        if i in report:
-            log(
-                f"{i}/{budget} picks in {time.perf_counter() - start:.1f} s, "
-                f"{100 * scanned / (i * n):.1f}% of the points scanned per pick so far"
-            )
-        if i == 0 and n_centers == 0:
-            # Cold start: the first center is drawn at random, then the greedy.
-            picks[0], dists[0] = rng.choice(n), np.inf
-        else:
-            picks[i], sq = argmax_within(d, err, exact)
-            dists[i] = np.sqrt(max(sq, 0.0))
-        c = picks[i]
-        ids[n_centers] = c
-        centers[n_centers], centers_sq[n_centers] = X[c], X_sq[c]
-        g_new = n_centers
-        n_centers += 1
-        d[c] = -np.inf
-        if i + 1 == budget:
-            break
-        reset, members = slice(None, n_centers), slice(None)  # every group
-        if prune and n_centers > 1:
-            D = centers_sq[: n_centers - 1] - 2 * (centers[: n_centers - 1] @ X[c])
-            D += X_sq[c]
-            # Skip a group only when 2 sqrt(r) < D holds for the true values: the
-            # float32 r and D are each within err of theirs.
-            scan = 4 * (radius[: n_centers - 1] + err) * (1 + 1e-6) >= D - err
-            rows = np.flatnonzero(scan[group])
-            if 2 * len(rows) <= n:  # else one pass over the pool is cheaper
-                reset, members = np.flatnonzero(scan), rows
-        step = max(1, block_size // X.shape[1])
-        if isinstance(members, slice):
-            blocks = [slice(r0, r0 + step) for r0 in range(0, n, step)]
-        else:
-            blocks = [members[r0 : r0 + step] for r0 in range(0, len(members), step)]
-        scanned += n if isinstance(members, slice) else len(members)
-        for sub in blocks:
-            new = X_sq[sub] - 2 * (X[sub] @ X[c])
-            new += X_sq[c]
-            np.maximum(new, 0, out=new)
-            closer = new < d[sub]
-            d[sub] = np.where(closer, new, d[sub])
-            group[sub] = np.where(closer, g_new, group[sub])
-        # The groups looked at, and the new one, hold exactly the points looked at.
-        radius[reset] = -np.inf
-        np.maximum.at(radius, group[members], d[members])
-    if log:
-        log(f"{budget} picks in {time.perf_counter() - start:.1f} s")
-    return picks, dists
 
 
 # budget and labeled_mask are checked by check_budget and check_labeled_mask,
@@ -201,16 +91,17 @@ class CoresetSampler(BaseSampler):
     Parameters
     ----------
     device : str or None, default=None
-        Where the greedy runs. ``None``: numpy on the CPU, with triangle-inequality
-        pruning, and torch is never imported. A torch device (``"cuda"``,
-        ``"cuda:1"``, ``"mps"``, ``"cpu"``): the pool is copied to it for the
-        query and each pick is one pass over it in torch, without pruning (a
-        GPU's bandwidth makes the pass cheap); near-ties are settled in float64
+        Where the greedy runs. ``None``: numpy on the CPU, and torch is never
+        imported. ``"auto"``: torch on a GPU it finds (CUDA, else MPS), else
+        numpy. A torch device (``"cuda"``, ``"cuda:1"``, ``"mps"``, ``"cpu"``):
+        the pool is copied to it for the query and the same greedy (the same
+        kernel, pruning included) runs in torch; near-ties are settled in float64
         on the CPU as on the numpy path, so the picks are the same.
     n_jobs : int or None, default=None
-        BLAS threads in the per-pick loop; ``-1`` means all cores. ``None`` means
-        one: each pick is a memory-bound pass, and on a busy 2-core machine two
-        threads ran 4-11x slower than one.
+        CPU threads for the greedy (BLAS). ``None`` means 1 unless in a
+        :func:`joblib.parallel_config` context; ``-1`` means all cores. Each pick
+        is a memory-bound pass, which more threads rarely speed up (see
+        :ref:`threads`).
     verbose : int, default=0
         Print progress (picks done, time, share of points scanned) on standard
         error when positive.
@@ -231,10 +122,6 @@ class CoresetSampler(BaseSampler):
         Number of points in the fitted pool.
     n_features_in_ : int
         Number of features seen during :meth:`fit`.
-    query_scores_ : ndarray of shape (budget,)
-        Set by :meth:`query`: the Euclidean distance of each pick to its nearest
-        labeled or previously picked point, at the time it was picked (``inf`` for
-        the random first pick of a cold start).
 
     See Also
     --------
@@ -243,6 +130,10 @@ class CoresetSampler(BaseSampler):
 
     Notes
     -----
+    The score of a pick (``query(..., return_scores=True)``) is its Euclidean
+    distance to the nearest labeled or previously picked point when it was picked
+    (``inf`` for the random first pick of a cold start).
+
     Distances are computed in float32 as ``||x||^2 + ||c||^2 - 2 x.c`` on the
     centred pool, where this form keeps its precision whatever the offset of the
     data (so the picks do not change when ``X`` is translated), and where the
@@ -268,9 +159,11 @@ class CoresetSampler(BaseSampler):
     >>> from skactive import CoresetSampler
     >>> X = np.array([[0.0, 0.0], [1.0, 0.0], [5.0, 0.0], [9.0, 0.0]])
     >>> sampler = CoresetSampler().fit(X)
-    >>> sampler.query(np.array([True, False, False, False]), budget=2)
+    >>> mask = np.array([True, False, False, False])
+    >>> sampler.query(mask, budget=2)
     array([3, 2])
-    >>> sampler.query_scores_
+    >>> picks, scores = sampler.query(mask, budget=2, return_scores=True)
+    >>> scores
     array([9., 4.])
     """
 
@@ -291,17 +184,17 @@ class CoresetSampler(BaseSampler):
         self.n_jobs = n_jobs
         self.verbose = verbose
 
+    def __sampler_tags__(self):
+        return SamplerTags(prefix_stable=True, devices=("cpu", "torch"))
+
     def _fit(self, X):
         self.X_fit_, _, self._exponent, sq_norms = condition_pool(X, center="auto")
         self._X_sq = sq_norms.astype(np.float32)
 
-    def _query(self, mask, budget, rng):
-        greedy = _k_center_greedy
-        if self.device is not None:
-            kernels = TorchKernels(*torch_device(self.device, type(self).__name__))
-            greedy = kernels.k_center_greedy
-        with limit_threads(self.n_jobs, default=1):
-            picks, dists = greedy(
-                self.X_fit_, self._X_sq, mask, budget, rng, log=self._log
+    def _query(self, mask, budget, rng, y):
+        backend = get_backend(self.device, type(self).__name__)
+        with limit_threads(self.n_jobs):
+            picks, dists = _k_center_greedy(
+                self.X_fit_, self._X_sq, mask, budget, rng, backend, log=self._log
             )
         return picks, dists * 2.0**-self._exponent

@@ -4,7 +4,7 @@
 
 import numpy as np
 
-from skactive.base import BaseSampler
+from skactive.base import BaseSampler, SamplerTags
 
 
 class RandomSampler(BaseSampler):
@@ -17,7 +17,8 @@ class RandomSampler(BaseSampler):
     random_state : int, RandomState instance or None, default=None
         Seed of the draw. With an int, the same mask gives the same points; a larger
         budget extends the selection of a smaller one (the order is one random
-        permutation of the unlabeled points).
+        permutation of the unlabeled points). Scores
+        (``query(..., return_scores=True)``) are NaN: a random draw has none.
 
     Attributes
     ----------
@@ -25,8 +26,6 @@ class RandomSampler(BaseSampler):
         Number of points in the fitted pool.
     n_features_in_ : int
         Number of features seen during :meth:`fit`.
-    query_scores_ : ndarray of shape (budget,)
-        Set by :meth:`query`: all NaN, since a random draw has no score.
 
     See Also
     --------
@@ -49,10 +48,13 @@ class RandomSampler(BaseSampler):
     def __init__(self, random_state=None):
         super().__init__(random_state=random_state)
 
+    def __sampler_tags__(self):
+        return SamplerTags(prefix_stable=True)
+
     def _fit(self, X):
         # A random draw needs only the pool size, which fit already stores.
         pass
 
-    def _query(self, mask, budget, rng):
+    def _query(self, mask, budget, rng, y):
         picks = rng.permutation(np.flatnonzero(~mask))[:budget]
         return picks, np.full(budget, np.nan)

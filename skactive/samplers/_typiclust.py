@@ -8,47 +8,35 @@ import time
 import warnings
 
 import numpy as np
+from sklearn import config_context
 from sklearn.base import clone
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.utils.validation import check_array
 
-from skactive.base import BaseSampler
+from skactive._kernels._exact import condition_pool, row_blocks, safe_row_norms
+from skactive._kernels._pairwise import mean_knn_sq_dist
+from skactive._kernels._typicality import (
+    EPS,
+    ClusterTypicality,
+    SampledClusterTypicality,
+)
+from skactive.backends import get_backend
+from skactive.base import BaseSampler, SamplerTags
 from skactive.cluster import SampledKMeans
 from skactive.utils._compat import HasMethods, Interval, StrOptions, validate_params
-from skactive.utils._distances import (
-    knn_sq_dist_stats,
-    mean_knn_sq_dist,
-    nearest_sq_dists,
-    row_sq_norms,
-)
-from skactive.utils._exact import (
-    argmax_bounded,
-    condition_pool,
-    exact_sq_dists,
-    row_blocks,
-    smallest_within,
-    sq_dist_error,
-)
 from skactive.utils._parallel import limit_threads
-from skactive.utils._torch import TorchKernels, torch_device
 
-# Added to the mean squared distance before inverting it, as the authors do.
-_EPS = 1e-5
-# Typicalities this close (relative) count as tied.
-_TIE_RTOL = 1e-5
-# clusterer="auto" switches from the authors' k-means to SampledKMeans above this.
-AUTO_SAMPLED_ABOVE = 50_000
+# clusterer="auto" switches from the authors' k-means to SampledKMeans above this
+# many points, and the authors' k-means gets float64 rows up to it.
+_AUTO_SAMPLED_ABOVE = 50_000
 # typicality="auto" switches from exact to sampled typicality in a cluster of m
 # candidates of d features when exact typicality, m * m * d multiply-adds, would cost
 # more than this (about a third of a second on one core).
-AUTO_SAMPLED_TYPICALITY_ABOVE = 16e9
-# Sampled typicality: reference points and exact candidates per cluster of m points,
-# max(TYPICALITY_SAMPLE, m // 10) of each.
-TYPICALITY_SAMPLE = 1024
+_AUTO_SAMPLED_TYPICALITY_ABOVE = 16e9
 
 
 def _typicality(X, n_neighbors):
-    return 1.0 / (mean_knn_sq_dist(X, n_neighbors) + _EPS)
+    return 1.0 / (mean_knn_sq_dist(X, n_neighbors) + EPS)
 
 
 @validate_params(
@@ -166,14 +154,16 @@ class TypiClustSampler(BaseSampler):
     device : str or None, default=None
         Where the distance kernels run (the assignment of every point to a
         centroid with :class:`~skactive.cluster.SampledKMeans`, and typicality).
-        ``None``: numpy on the CPU, and torch is never imported. A torch device
+        ``None``: numpy on the CPU, and torch is never imported. ``"auto"``:
+        torch on a GPU it finds (CUDA, else MPS), else numpy. A torch device
         (``"cuda"``, ``"cuda:1"``, ``"mps"``, ``"cpu"``): the same kernels in torch
         on it, with the same formulas and tie rules, so the picks agree with the
         CPU path but for float32 near-ties. The authors' k-means and the
         training of ``SampledKMeans`` on its sample stay on the CPU.
     n_jobs : int or None, default=None
-        BLAS and OpenMP threads during a query (k-means, distances); ``-1`` means
-        all cores, ``None`` leaves the libraries' own setting.
+        CPU threads during a query (k-means, distances: BLAS and OpenMP).
+        ``None`` means 1 unless in a :func:`joblib.parallel_config` context;
+        ``-1`` means all cores.
     verbose : int, default=0
         Print the time of each stage of a query on standard error when positive.
     random_state : int, RandomState instance or None, default=None
@@ -196,14 +186,12 @@ class TypiClustSampler(BaseSampler):
     n_features_in_ : int
         Number of features seen during :meth:`fit`.
     labels_ : ndarray of shape (n_samples,)
-        Set by :meth:`query`: the cluster of each pool point in the last query.
+        Deprecated (removed in 0.2): the cluster of each pool point in the last
+        query; use ``query_details(...).cluster_labels``.
     n_clusters_ : int
-        Set by :meth:`query`: the number of clusters asked of the clusterer.
+        Deprecated (removed in 0.2): use ``query_details(...).n_clusters``.
     query_clusters_ : ndarray of shape (budget,)
-        Set by :meth:`query`: the cluster each pick came from.
-    query_scores_ : ndarray of shape (budget,)
-        Set by :meth:`query`: the typicality of each pick among the candidates of
-        its cluster at the time (NaN when it was the only candidate left).
+        Deprecated (removed in 0.2): use ``query_details(...).pick_clusters``.
 
     See Also
     --------
@@ -212,6 +200,12 @@ class TypiClustSampler(BaseSampler):
 
     Notes
     -----
+    The score of a pick (``query(..., return_scores=True)``) is its typicality
+    among the candidates of its cluster at the time (NaN when it was the only
+    candidate left). :meth:`query_details` also returns ``pick_clusters`` (the
+    cluster each pick came from), ``cluster_labels`` (the cluster of every pool
+    point) and ``n_clusters`` (the number of clusters asked of the clusterer).
+
     Where the authors' code fails, this implementation goes on, and selects exactly
     what the code selects wherever the code does not fail:
 
@@ -318,8 +312,7 @@ class TypiClustSampler(BaseSampler):
         self._sq_unit = 1.0
         if self.normalize:
             # As sklearn.preprocessing.normalize does: zero rows stay zero.
-            norms = np.sqrt(sq_norms)
-            self._norms = np.where(norms == 0, 1.0, norms)
+            self._norms = safe_row_norms(self.X_fit_)
         else:
             self._sq_unit = 4.0**-exponent  # squared distances back in X's units
             # The pool is centred: its mean squared norm is its total variance.
@@ -356,10 +349,15 @@ class TypiClustSampler(BaseSampler):
         kind = self.clusterer
         if kind == "auto":
             kind = (
-                "reference" if self.n_samples_fit_ <= AUTO_SAMPLED_ABOVE else "sampled"
+                "reference" if self.n_samples_fit_ <= _AUTO_SAMPLED_ABOVE else "sampled"
             )
         if kind == "sampled":
-            return SampledKMeans(n_clusters, random_state=seed)
+            return SampledKMeans(
+                n_clusters,
+                normalize=self.normalize,
+                device=self.device,
+                random_state=seed,
+            )
         if kind == "reference":
             if n_clusters <= 50:
                 return KMeans(n_clusters, n_init=10, random_state=seed)
@@ -371,23 +369,26 @@ class TypiClustSampler(BaseSampler):
             clusterer.set_params(random_state=seed)
         return clusterer
 
-    def _query(self, mask, budget, rng):
+    def __sampler_tags__(self):
+        return SamplerTags(devices=("cpu", "torch"))
+
+    def _query(self, mask, budget, rng, y):
         with limit_threads(self.n_jobs):
             return self._select(mask, budget, rng)
 
     def _select(self, mask, budget, rng):
         X = self.X_fit_
-        knn, nearest = knn_sq_dist_stats, nearest_sq_dists
-        if self.device is not None:
-            kernels = TorchKernels(*torch_device(self.device, type(self).__name__))
-            knn, nearest = kernels.knn_sq_dist_stats, kernels.nearest_sq_dists
+        backend = get_backend(self.device, type(self).__name__)
         n_clusters = min(int(np.count_nonzero(mask)) + budget, self.max_clusters)
         seed = rng.randint(np.iinfo(np.int32).max)
         start = time.perf_counter()
         clusterer = self._make_clusterer(n_clusters, seed)
         if isinstance(clusterer, SampledKMeans):
-            clusterer._fit_rows(X, self._norms, nearest)
-        elif len(X) <= AUTO_SAMPLED_ABOVE:
+            # It divides the rows by their norms itself, a block at a time; the
+            # pool was checked at fit.
+            with config_context(assume_finite=True):
+                clusterer.fit(X)
+        elif len(X) <= _AUTO_SAMPLED_ABOVE:
             # float64: float32 k-means labels near-tied points differently on
             # different CPUs.
             clusterer.fit(self._rows())
@@ -422,8 +423,8 @@ class TypiClustSampler(BaseSampler):
                 if len(candidates[c]) == 0:
                     continue  # this cluster ran out: the round robin moves on
                 if c not in state:
-                    state[c] = self._cluster_typicality(candidates[c], rng, knn)
-                    n_sampled += isinstance(state[c], _SampledClusterTypicality)
+                    state[c] = self._cluster_typicality(candidates[c], rng, backend)
+                    n_sampled += isinstance(state[c], SampledClusterTypicality)
                 pick, score = state[c].pop_most_typical(self.n_neighbors)
                 picks.append(pick)
                 scores.append(score)
@@ -438,204 +439,41 @@ class TypiClustSampler(BaseSampler):
             f"({n_sampled} of them with sampled typicality) "
             f"in {time.perf_counter() - start:.1f} s"
         )
-        self.labels_ = labels
-        self.n_clusters_ = n_clusters
-        self.query_clusters_ = np.asarray(clusters, dtype=labels.dtype)
-        return np.asarray(picks, dtype=np.intp), np.asarray(scores)
+        details = {
+            "pick_clusters": np.asarray(clusters, dtype=labels.dtype),
+            "cluster_labels": labels,
+            "n_clusters": n_clusters,
+        }
+        return np.asarray(picks, dtype=np.intp), np.asarray(scores), details
 
-    def _cluster_typicality(self, candidates, rng, knn):
+    @property
+    def labels_(self):
+        """Deprecated: use ``query_details(...).cluster_labels``."""
+        return self._deprecated_last(
+            "labels_", "cluster_labels", "query_details(...).cluster_labels"
+        )
+
+    @property
+    def n_clusters_(self):
+        """Deprecated: use ``query_details(...).n_clusters``."""
+        return self._deprecated_last(
+            "n_clusters_", "n_clusters", "query_details(...).n_clusters"
+        )
+
+    @property
+    def query_clusters_(self):
+        """Deprecated: use ``query_details(...).pick_clusters``."""
+        return self._deprecated_last(
+            "query_clusters_", "pick_clusters", "query_details(...).pick_clusters"
+        )
+
+    def _cluster_typicality(self, candidates, rng, backend):
         m, d = len(candidates), self.X_fit_.shape[1]
         sampled = self.typicality == "sampled" or (
-            self.typicality == "auto" and m * m * d > AUTO_SAMPLED_TYPICALITY_ABOVE
+            self.typicality == "auto" and m * m * d > _AUTO_SAMPLED_TYPICALITY_ABOVE
         )
         if sampled:
-            return _SampledClusterTypicality(
-                self._rows, candidates, knn, self._sq_unit, rng
+            return SampledClusterTypicality(
+                self._rows, candidates, self._sq_unit, rng, backend
             )
-        return _ClusterTypicality(self._rows, candidates, knn, self._sq_unit)
-
-
-class _ClusterTypicality:
-    """Typicality among the candidates of one cluster, as they get picked.
-
-    The rows are shifted to the candidates' mean (in float64) and rounded once to
-    float32, where the matrix-product distances keep their precision. The first
-    visit computes, for every candidate, the sum of the squared distances to its
-    ``K`` nearest other candidates and the ``K``-th of them. When a point is
-    picked, only the candidates that had it within their ``K``-th nearest distance
-    lose a neighbour: a later visit finds them with one matrix-vector product and
-    recomputes just their rows. When ``K`` itself changes (``m // 2`` below
-    ``n_neighbors``), everything is recomputed. The pick is then settled by
-    :func:`_most_typical`, on float64 values wherever float32 could decide wrongly.
-    """
-
-    def __init__(self, rows, candidates, knn, sq_unit):
-        self.rows = rows  # rows(index) -> float64 rows as TypiClust sees them
-        self.candidates = candidates  # live candidates, ascending pool indices
-        self.knn = knn  # the kernel: knn_sq_dist_stats, or its torch twin
-        self.sq_unit = sq_unit  # squared distances of rows() times this: X's units
-        self.shift, self.err = _shift_and_error(rows, candidates)
-        self.k = None
-        self.removed = None  # the point picked last, not yet accounted for
-
-    def _update(self, n_neighbors):
-        m = len(self.candidates)
-        k = min(n_neighbors, m // 2)
-        X = _working_rows(self.rows, self.candidates, self.shift)
-        if k != self.k:
-            self.k = k
-            self.sums, self.kth = self.knn(X, k, center=False)
-        elif self.removed is not None:
-            y = (self.rows([self.removed])[0] - self.shift).astype(np.float32)
-            d_y = row_sq_norms(X) - 2 * (X @ y) + y @ y
-            # The picked point may have been among these rows' K nearest: both
-            # float32 distances are within err of the true ones.
-            stale = np.flatnonzero(d_y <= self.kth + 2 * self.err)
-            if len(stale):
-                sums, kth = self.knn(X, k, rows=stale, center=False)
-                self.sums[stale], self.kth[stale] = sums, kth
-        self.removed = None
-
-    def pop_most_typical(self, n_neighbors):
-        """Remove the most typical candidate; return it and its typicality."""
-        if len(self.candidates) == 1:  # a single candidate: nothing to compare
-            only = self.candidates[0]
-            self.candidates = self.candidates[1:]
-            return only, np.nan
-        self._update(n_neighbors)
-        rows, candidates, k = self.rows, self.candidates, self.k
-        best, score = _most_typical(
-            self.sums,
-            k,
-            self.err,
-            self.sq_unit,
-            lambda pos: _exact_typicality(rows, candidates, pos, k, self.sq_unit),
-        )
-        pick = self.candidates[best]
-        keep = np.arange(len(self.candidates)) != best
-        self.candidates, self.sums, self.kth = (
-            self.candidates[keep],
-            self.sums[keep],
-            self.kth[keep],
-        )
-        self.removed = pick
-        return pick, score
-
-
-def _shift_and_error(rows, candidates):
-    """The mean of the float64 rows of ``candidates``, and the rounding bound of a
-    float32 squared distance between rows shifted by it; in blocks of rows, so a
-    large cluster is never held in float64 whole."""
-    blocks = row_blocks(len(candidates), rows(candidates[:1]).shape[1])
-    shift = sum(rows(candidates[b]).sum(axis=0) for b in blocks) / len(candidates)
-    radius_sq = 0.0
-    for b in blocks:
-        block = rows(candidates[b]) - shift
-        radius_sq = max(radius_sq, float(np.square(block).sum(axis=1).max()))
-    return shift, sq_dist_error(len(shift), np.sqrt(radius_sq))
-
-
-def _working_rows(rows, candidates, shift):
-    """The rows of ``candidates`` shifted by ``shift`` and rounded once to float32,
-    made in blocks."""
-    out = np.empty((len(candidates), len(shift)), dtype=np.float32)
-    for b in row_blocks(*out.shape):
-        out[b] = rows(candidates[b]) - shift
-    return out
-
-
-def _typicality_of_sums(sums, k, sq_unit):
-    return 1.0 / (sums * (sq_unit / k) + _EPS)
-
-
-def _most_typical(sums, k, err, sq_unit, exact):
-    """Position and typicality of the most typical row, from the float32-based sums
-    of the ``k`` nearest squared distances, each distance within ``err``.
-
-    Typicalities within a relative ``1e-5`` of the largest count as tied, and ties
-    go to the lowest position: two mutual nearest neighbours have the same
-    typicality. The rule is applied to float64 typicalities (from ``exact``) for
-    the rows float32 rounding leaves in doubt, so no CPU decides it differently.
-    """
-    t = _typicality_of_sums(sums, k, sq_unit)
-    lower = _typicality_of_sums(sums + k * err, k, sq_unit)
-    upper = _typicality_of_sums(np.maximum(sums - k * err, 0), k, sq_unit)
-    return argmax_bounded(t, lower, upper, exact, rtol=_TIE_RTOL)
-
-
-def _exact_knn_sums(rows, candidates, positions, k, ref=None):
-    """Float64 sums of the ``k`` smallest squared distances from the candidates at
-    ``positions`` to those at ``ref`` (all when None), a candidate never counting as
-    its own neighbour; ``rows(index)`` gives the float64 rows."""
-    ref = np.arange(len(candidates)) if ref is None else np.asarray(ref)
-    positions = np.asarray(positions)
-    R = rows(candidates[ref])
-    sums = np.empty(len(positions))
-    for b in row_blocks(len(positions), len(ref)):
-        pos = positions[b]
-        D = exact_sq_dists(rows(candidates[pos]), R)
-        D[pos[:, None] == ref[None, :]] = np.inf
-        near = np.sort(np.partition(D, k - 1, axis=1)[:, :k], axis=1)
-        sums[b] = near.sum(axis=1)
-    return sums
-
-
-def _exact_typicality(rows, candidates, positions, k, sq_unit):
-    sums = _exact_knn_sums(rows, candidates, positions, k)
-    return _typicality_of_sums(sums, k, sq_unit)
-
-
-class _SampledClusterTypicality:
-    """The most typical candidate of a large cluster, found in two passes.
-
-    Pass one estimates every candidate's density from its ``K * s / m`` nearest
-    points (at least one) in a random sample of ``s`` candidates, which keeps the
-    neighbourhood radius about the same as ``K`` among all ``m``. Pass two computes
-    the exact typicality, among all ``m`` candidates, of the ``s`` candidates with
-    the densest estimates; the best of them is picked. Each visit starts over on
-    the candidates left. Both the shortlist and the pick are settled on float64
-    values where float32 rounding leaves them in doubt.
-    """
-
-    def __init__(self, rows, candidates, knn, sq_unit, rng):
-        self.rows = rows
-        self.candidates = candidates
-        self.knn = knn
-        self.sq_unit = sq_unit
-        self.rng = rng
-        self.shift, self.err = _shift_and_error(rows, candidates)
-
-    def pop_most_typical(self, n_neighbors):
-        """Remove the most typical candidate of the shortlist; return it and its
-        exact typicality."""
-        m = len(self.candidates)
-        if m == 1:
-            only = self.candidates[0]
-            self.candidates = self.candidates[1:]
-            return only, np.nan
-        k = min(n_neighbors, m // 2)
-        s = min(m, max(TYPICALITY_SAMPLE, m // 10, k + 1))
-        rows, candidates, sq_unit = self.rows, self.candidates, self.sq_unit
-        X = _working_rows(rows, candidates, self.shift)
-        ref = np.sort(self.rng.choice(m, s, replace=False))
-        k_ref = min(max(1, round(k * s / m)), s - 1)
-        estimate, _ = self.knn(X, k_ref, ref=ref, center=False)
-        shortlist = smallest_within(
-            estimate,
-            k_ref * self.err,
-            s,
-            lambda pos: _exact_knn_sums(rows, candidates, pos, k_ref, ref=ref),
-        )
-        self.shortlist = candidates[shortlist]
-        sums, _ = self.knn(X, k, rows=shortlist, center=False)
-        best, score = _most_typical(
-            sums,
-            k,
-            self.err,
-            sq_unit,
-            lambda pos: _exact_typicality(rows, candidates, shortlist[pos], k, sq_unit),
-        )
-        best = shortlist[best]
-        pick = self.candidates[best]
-        self.candidates = np.delete(self.candidates, best)
-        return pick, score
+        return ClusterTypicality(self._rows, candidates, self._sq_unit, backend)

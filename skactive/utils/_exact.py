@@ -247,6 +247,18 @@ def settle_nearest(
     return nearest
 
 
+def safe_row_norms(X):
+    """The L2 norm of each row of ``X`` in float64 (computed in blocks, exact for
+    float32 rows but for the square root's rounding), with 1 for zero rows: what
+    rows are divided by to normalise them, zero rows staying zero."""
+    norms = np.empty(X.shape[0])
+    for rows in row_blocks(*X.shape):
+        norms[rows] = np.einsum("ij,ij->i", X[rows], X[rows], dtype=np.float64)
+    np.sqrt(norms, out=norms)
+    norms[norms == 0] = 1.0
+    return norms
+
+
 def condition_pool(X, center=True):
     """The float32 pool the kernels work on, and how it was made from ``X``.
 

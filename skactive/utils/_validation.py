@@ -107,3 +107,44 @@ def check_budget(budget, n_unlabeled):
             f"({n_unlabeled}); there are not enough points to select."
         )
     return budget
+
+
+def check_y(y, n_samples):
+    """Return the labels ``y`` of the fitted pool as a 1-D array (a copy), or None.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,) or None
+        One label per point of the fitted pool; only the labeled points' are read.
+    n_samples : int
+        Size of the fitted pool.
+
+    Returns
+    -------
+    y : ndarray of shape (n_samples,) or None
+
+    Raises
+    ------
+    ValueError
+        If ``y`` is not 1-D (a single column is accepted) or its length is not
+        ``n_samples``.
+    """
+    if y is None:
+        return None
+    if hasattr(y, "toarray"):
+        raise TypeError(f"y must be a dense array; got a sparse {type(y).__name__}.")
+    y = np.array(y, copy=True)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y.ravel()
+    if y.ndim != 1:
+        raise ValueError(
+            f"y must be 1-D, one label per fitted sample ({n_samples}); got an "
+            f"array of shape {y.shape}."
+        )
+    if y.shape[0] != n_samples:
+        raise ValueError(
+            f"y has length {y.shape[0]}, but the sampler was fitted on {n_samples} "
+            "samples; give one label per fitted sample (only the labeled ones are "
+            "read)."
+        )
+    return y

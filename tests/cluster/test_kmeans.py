@@ -10,7 +10,6 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skactive import TypiClustSampler
 from skactive.cluster import SampledKMeans
-from skactive.samplers import _typiclust
 
 
 @parametrize_with_checks([SampledKMeans(n_clusters=3, random_state=0)])
@@ -57,22 +56,33 @@ def test_sampled_kmeans_rejects_fewer_samples_than_clusters():
         SampledKMeans(n_clusters=5).fit(np.eye(3))
 
 
-def test_typiclust_auto_switches_to_sampled_above_the_threshold(monkeypatch):
+def test_typiclust_auto_switches_to_sampled_above_50000_points():
     X, _ = make_blobs(n_samples=400, centers=4, random_state=0)
     chosen = {}
-    for clusterer in ("auto", "reference", "sampled"):
+    for clusterer in ("auto", "reference"):
         sampler = TypiClustSampler(clusterer=clusterer, random_state=0).fit(X)
         chosen[clusterer] = sampler.query(budget=4)
     np.testing.assert_array_equal(chosen["auto"], chosen["reference"])
-    monkeypatch.setattr(_typiclust, "AUTO_SAMPLED_ABOVE", 399)
-    auto = TypiClustSampler(random_state=0).fit(X).query(budget=4)
-    np.testing.assert_array_equal(auto, chosen["sampled"])
+    X, _ = make_blobs(n_samples=50_001, n_features=2, centers=4, random_state=0)
+    for clusterer in ("auto", "sampled"):
+        sampler = TypiClustSampler(
+            clusterer=clusterer, typicality="sampled", random_state=0
+        ).fit(X)
+        chosen[clusterer] = sampler.query_details(budget=4)
+    np.testing.assert_array_equal(
+        chosen["auto"].cluster_labels, chosen["sampled"].cluster_labels
+    )
+    np.testing.assert_array_equal(chosen["auto"].indices, chosen["sampled"].indices)
 
 
 def test_typiclust_sampled_matches_a_hand_made_sampled_clustering():
     X, _ = make_blobs(n_samples=3000, centers=6, random_state=0)
     sampler = TypiClustSampler(clusterer="sampled", random_state=5).fit(X)
-    sampler.query(budget=6)
+    details = sampler.query_details(budget=6)
     seed = np.random.RandomState(5).randint(2**31 - 1)
     km = SampledKMeans(6, random_state=seed).fit(normalize(X.astype(np.float32)))
-    np.testing.assert_array_equal(sampler.labels_, km.labels_)
+    np.testing.assert_array_equal(details.cluster_labels, km.labels_)
+    # normalize=True clusters the same rows without the normalised copy.
+    km = SampledKMeans(6, normalize=True, random_state=seed).fit(X)
+    np.testing.assert_array_equal(details.cluster_labels, km.labels_)
+    np.testing.assert_array_equal(km.predict(X), km.labels_)

@@ -44,8 +44,9 @@ def test_coreset_cold_start_draws_the_first_point_with_random_state(seed):
     first = np.random.RandomState(seed).choice(100)
     expected = brute_force_k_center_greedy(X, np.zeros(100, bool), 12, first=first)
     sampler = CoresetSampler(random_state=seed).fit(X)
-    np.testing.assert_array_equal(sampler.query(budget=12), expected)
-    assert np.isinf(sampler.query_scores_[0])
+    picks, scores = sampler.query(budget=12, return_scores=True)
+    np.testing.assert_array_equal(picks, expected)
+    assert np.isinf(scores[0])
     # Without a labeled point, the first pick depends on the seed.
     firsts = {CoresetSampler(random_state=s).fit(X).query()[0] for s in range(10)}
     assert len(firsts) > 1
@@ -56,15 +57,15 @@ def test_coreset_scores_are_the_covering_distances():
     mask = np.zeros(300, dtype=bool)
     mask[:3] = True
     sampler = CoresetSampler().fit(X)
-    picks = sampler.query(mask, budget=20)
+    picks, scores = sampler.query(mask, budget=20, return_scores=True)
     for i, pick in enumerate(picks):
         centers = np.concatenate([np.flatnonzero(mask), picks[:i]])
         d = np.linalg.norm(X[centers] - X[pick], axis=1).min()
-        np.testing.assert_allclose(sampler.query_scores_[i], d, rtol=1e-4)
+        np.testing.assert_allclose(scores[i], d, rtol=1e-4)
     # Greedy farthest-first: the covering distance never grows.
-    assert np.all(np.diff(sampler.query_scores_) <= 1e-4)
+    assert np.all(np.diff(scores) <= 1e-4)
     _, dists = k_center_greedy(X, 20, mask, return_distance=True)
-    np.testing.assert_allclose(dists, sampler.query_scores_)
+    np.testing.assert_allclose(dists, scores)
 
 
 def test_coreset_uses_features_as_given():

@@ -21,8 +21,8 @@ def test_random_is_uniform_over_unlabeled_points():
 def test_random_scores_are_nan_and_seed_matters():
     X = np.random.RandomState(0).normal(size=(50, 3))
     sampler = RandomSampler(random_state=1).fit(X)
-    picks = sampler.query(budget=5)
-    assert np.isnan(sampler.query_scores_).all() and sampler.query_scores_.shape == (5,)
+    picks, scores = sampler.query(budget=5, return_scores=True)
+    assert np.isnan(scores).all() and scores.shape == (5,)
     assert not np.array_equal(
         picks, RandomSampler(random_state=2).fit(X).query(budget=5)
     )

@@ -16,6 +16,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler, normalize
 
 from skactive import RandomSampler, TypiClustSampler, typicality
+from skactive._kernels._typicality import SampledClusterTypicality
 
 
 def brute_force_typicality(X, k):
@@ -85,18 +86,14 @@ def test_sampled_typicality_is_exact_when_the_sample_covers_the_cluster(n_labele
     X, mask = six_blobs(n_labeled)
     exact = TypiClustSampler(max_clusters=6, typicality="exact", random_state=0)
     sampled = clone(exact).set_params(typicality="sampled")
-    picks = exact.fit(X).query(mask, 150)
-    np.testing.assert_array_equal(sampled.fit(X).query(mask, 150), picks)
-    np.testing.assert_allclose(sampled.query_scores_, exact.query_scores_, rtol=1e-5)
+    picks, scores = exact.fit(X).query(mask, 150, return_scores=True)
+    sampled_picks, sampled_scores = sampled.fit(X).query(mask, 150, return_scores=True)
+    np.testing.assert_array_equal(sampled_picks, picks)
+    np.testing.assert_allclose(sampled_scores, scores, rtol=1e-5)
 
 
-def test_sampled_typicality_picks_the_exact_point_when_it_is_shortlisted(
-    monkeypatch,
-):
+def test_sampled_typicality_picks_the_exact_point_when_it_is_shortlisted():
     """Each MNIST digit class (about 500 points) as one cluster, sampled at 10 %."""
-    import skactive.samplers._typiclust as module
-
-    monkeypatch.setattr(module, "TYPICALITY_SAMPLE", 0)  # s = m // 10
     X, y = mnist_data()
     X = normalize(X.astype(np.float32))
     hits = []
@@ -104,12 +101,12 @@ def test_sampled_typicality_picks_the_exact_point_when_it_is_shortlisted(
         members = np.flatnonzero(y == digit)
         exact = typicality(X[members], 20)
         for seed in range(5):
-            state = module._SampledClusterTypicality(
+            state = SampledClusterTypicality(
                 lambda i: X[i].astype(np.float64),
                 members,
-                module.knn_sq_dist_stats,
                 1.0,
                 np.random.RandomState(seed),
+                sample_size=0,  # s = m // 10
             )
             pick, score = state.pop_most_typical(20)
             position = np.searchsorted(members, pick)
@@ -129,35 +126,56 @@ def test_typicality_auto_samples_only_large_clusters(monkeypatch):
 
     X, _ = make_blobs(n_samples=3000, centers=3, n_features=4, random_state=0)
     calls = []
-    original = module._SampledClusterTypicality.__init__
+    original = SampledClusterTypicality.__init__
 
-    def spy(self, rows, candidates, *args):
+    def spy(self, rows, candidates, *args, **kwargs):
         calls.append(len(candidates))
-        original(self, rows, candidates, *args)
+        original(self, rows, candidates, *args, **kwargs)
 
-    monkeypatch.setattr(module._SampledClusterTypicality, "__init__", spy)
+    monkeypatch.setattr(SampledClusterTypicality, "__init__", spy)
     TypiClustSampler(random_state=0).fit(X).query(budget=3)
     assert calls == []
-    monkeypatch.setattr(module, "AUTO_SAMPLED_TYPICALITY_ABOVE", 900 * 900 * 4)
-    sampler = TypiClustSampler(random_state=0).fit(X)
-    sampler.query(budget=3)
-    assert sorted(calls) == sorted(np.bincount(sampler.labels_))  # all about 1000
+    monkeypatch.setattr(module, "_AUTO_SAMPLED_TYPICALITY_ABOVE", 900 * 900 * 4)
+    details = TypiClustSampler(random_state=0).fit(X).query_details(budget=3)
+    assert sorted(calls) == sorted(np.bincount(details.cluster_labels))  # about 1000
 
 
 def test_typiclust_scores_and_clusters_describe_the_picks():
     X, _ = make_blobs(n_samples=200, centers=4, random_state=0)
     sampler = TypiClustSampler(random_state=0).fit(X)
-    picks = sampler.query(budget=4)
-    assert sampler.n_clusters_ == 4
-    np.testing.assert_array_equal(sampler.labels_[picks], sampler.query_clusters_)
+    details = sampler.query_details(budget=4)
+    picks = details.indices
+    assert details.n_clusters == 4
+    np.testing.assert_array_equal(details.cluster_labels[picks], details.pick_clusters)
     for pick, cluster, score in zip(
-        picks, sampler.query_clusters_, sampler.query_scores_, strict=True
+        picks, details.pick_clusters, details.scores, strict=True
     ):
-        members = np.flatnonzero(sampler.labels_ == cluster)
+        members = np.flatnonzero(details.cluster_labels == cluster)
         k = min(20, len(members) // 2)
         t = brute_force_typicality(normalize(X.astype(np.float32))[members], k)
         assert members[np.argmax(t)] == pick
         np.testing.assert_allclose(score, t.max(), rtol=1e-3)
+
+
+def test_deprecated_query_attributes_warn_and_describe_the_last_query():
+    X, _ = make_blobs(n_samples=200, centers=4, random_state=0)
+    sampler = TypiClustSampler(random_state=0).fit(X)
+    mask = np.zeros(len(X), dtype=bool)
+    mask[:5] = True
+    sampler.query(budget=4)
+    picks, scores = sampler.query(mask, 6, return_scores=True)
+    details = sampler.query_details(mask, 6)  # stores nothing: query(mask, 6) is last
+    assert details.n_clusters == 11  # 5 labeled + 6, not the first query's 4
+    with pytest.warns(DeprecationWarning, match="return_scores"):
+        np.testing.assert_array_equal(sampler.query_scores_, scores)
+    with pytest.warns(DeprecationWarning, match="cluster_labels"):
+        np.testing.assert_array_equal(sampler.labels_, details.cluster_labels)
+    with pytest.warns(DeprecationWarning, match=r"query_details\(\.\.\.\)\.n_clusters"):
+        assert sampler.n_clusters_ == 11
+    with pytest.warns(DeprecationWarning, match="pick_clusters"):
+        np.testing.assert_array_equal(sampler.query_clusters_, details.pick_clusters)
+    np.testing.assert_array_equal(details.indices, picks)
+    np.testing.assert_array_equal(details.scores, scores)
 
 
 class FixedClusters(BaseEstimator):
@@ -179,10 +197,11 @@ def query_fixed(sizes, labeled_per_cluster, budget):
         mask[np.flatnonzero(labels == c)[:n]] = True
     X = np.random.RandomState(0).normal(size=(len(labels), 3))
     sampler = TypiClustSampler(clusterer=FixedClusters(labels=labels), random_state=0)
-    picks = sampler.fit(X).query(mask, budget)
+    details = sampler.fit(X).query_details(mask, budget)
+    picks = details.indices
     assert not mask[picks].any() and len(np.unique(picks)) == budget
-    np.testing.assert_array_equal(labels[picks], sampler.query_clusters_)
-    return sampler.query_clusters_.tolist()
+    np.testing.assert_array_equal(labels[picks], details.pick_clusters)
+    return details.pick_clusters.tolist()
 
 
 def test_typiclust_orders_clusters_by_labeled_count_then_size_then_id():
@@ -227,9 +246,10 @@ def test_typiclust_uses_small_clusters_when_no_cluster_is_large():
     assert query_fixed([3, 5, 2], [0, 1, 0], 5) == [0, 2, 1, 0, 2]
     X, _ = make_blobs(n_samples=12, centers=6, cluster_std=0.01, random_state=0)
     sampler = TypiClustSampler(random_state=0).fit(X)
-    picks = sampler.query(budget=6)
+    details = sampler.query_details(budget=6)
+    picks = details.indices
     assert len(np.unique(picks)) == 6
-    assert len(np.unique(sampler.labels_[picks])) == 6  # one per cluster
+    assert len(np.unique(details.cluster_labels[picks])) == 6  # one per cluster
 
 
 def test_typiclust_all_identical_and_zero_pools_do_not_divide_by_zero():
@@ -238,9 +258,9 @@ def test_typiclust_all_identical_and_zero_pools_do_not_divide_by_zero():
             warnings.simplefilter("error", RuntimeWarning)
             warnings.simplefilter("ignore", ConvergenceWarning)
             sampler = TypiClustSampler(random_state=0).fit(X)
-            picks = sampler.query(budget=5)
+            picks, scores = sampler.query(budget=5, return_scores=True)
         assert len(np.unique(picks)) == 5
-        assert np.all(np.isfinite(sampler.query_scores_))
+        assert np.all(np.isfinite(scores))
 
 
 def test_typiclust_normalize_changes_the_geometry_not_the_pool():
@@ -259,16 +279,16 @@ def test_typiclust_normalize_changes_the_geometry_not_the_pool():
         .fit(normalize(X))
         .labels_
     )
-    normalised.query(budget=2)
-    np.testing.assert_array_equal(normalised.labels_, expected)
+    details = normalised.query_details(budget=2)
+    np.testing.assert_array_equal(details.cluster_labels, expected)
 
 
 def test_typiclust_max_clusters_and_min_cluster_size():
     X, _ = make_blobs(n_samples=300, centers=5, random_state=0)
     sampler = TypiClustSampler(max_clusters=7, random_state=0).fit(X)
-    sampler.query(budget=20)
-    assert sampler.n_clusters_ == 7
-    assert len(np.unique(sampler.labels_)) == 7
+    details = sampler.query_details(budget=20)
+    assert details.n_clusters == 7
+    assert len(np.unique(details.cluster_labels)) == 7
     # min_cluster_size larger than any cluster: small clusters are still used.
     sampler = TypiClustSampler(min_cluster_size=1000, random_state=0).fit(X)
     assert len(np.unique(sampler.query(budget=5))) == 5
@@ -290,13 +310,14 @@ def test_typiclust_custom_clusterer_is_cloned_and_seeded():
     X, _ = make_blobs(n_samples=200, centers=4, random_state=0)
     clusterer = KMeans(n_clusters=2, n_init=1, random_state=123)
     sampler = TypiClustSampler(clusterer=clusterer, random_state=0).fit(X)
-    picks = sampler.query(budget=4)
+    details = sampler.query_details(budget=4)
+    picks = details.indices
     assert clusterer.n_clusters == 2 and not hasattr(clusterer, "labels_")
-    assert sampler.n_clusters_ == 4
+    assert details.n_clusters == 4
     seed = np.random.RandomState(0).randint(2**31 - 1)
     Xn = normalize(X.astype(np.float32))
     labels = KMeans(4, n_init=1, random_state=seed).fit(Xn).labels_
-    np.testing.assert_array_equal(sampler.labels_, labels)
+    np.testing.assert_array_equal(details.cluster_labels, labels)
     assert len(picks) == 4
 
 

@@ -70,9 +70,10 @@ def test_typiclust_on_a_torch_device_picks_what_numpy_picks(params, n_labeled):
     mask[np.random.RandomState(0).choice(len(X), n_labeled, replace=False)] = True
     cpu = TypiClustSampler(random_state=0, **params).fit(X)
     dev = TypiClustSampler(random_state=0, device="cpu", **params).fit(X)
-    np.testing.assert_array_equal(dev.query(mask, 30), cpu.query(mask, 30))
-    np.testing.assert_array_equal(dev.labels_, cpu.labels_)
-    np.testing.assert_allclose(dev.query_scores_, cpu.query_scores_, rtol=1e-4)
+    got, expected = dev.query_details(mask, 30), cpu.query_details(mask, 30)
+    np.testing.assert_array_equal(got.indices, expected.indices)
+    np.testing.assert_array_equal(got.cluster_labels, expected.cluster_labels)
+    np.testing.assert_allclose(got.scores, expected.scores, rtol=1e-4)
 
 
 @pytest.mark.parametrize("n_labeled", [0, 20])
@@ -82,8 +83,10 @@ def test_coreset_on_a_torch_device_picks_what_numpy_picks(n_labeled):
     mask[np.random.RandomState(0).choice(len(X), n_labeled, replace=False)] = True
     cpu = CoresetSampler(random_state=0).fit(X)
     dev = CoresetSampler(random_state=0, device="cpu").fit(X)
-    np.testing.assert_array_equal(dev.query(mask, 200), cpu.query(mask, 200))
-    np.testing.assert_allclose(dev.query_scores_, cpu.query_scores_, rtol=1e-4)
+    got, got_scores = dev.query(mask, 200, return_scores=True)
+    expected, expected_scores = cpu.query(mask, 200, return_scores=True)
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_allclose(got_scores, expected_scores, rtol=1e-4)
 
 
 @pytest.mark.parametrize("sampler", [TypiClustSampler, CoresetSampler])
