@@ -18,7 +18,6 @@ Run: python benchmarks/accuracy_typicality.py  (a few minutes on 1 core)
 
 import time
 import warnings
-from contextlib import contextmanager
 
 import numpy as np
 from accuracy_clustering import LABELS, load, print_curves
@@ -28,41 +27,30 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
-import skactive.samplers._typiclust as typiclust
 from skactive import TypiClustSampler, typicality
 from skactive._demo import budget_curve
-
-
-@contextmanager
-def sample_tenth():
-    """Sample 10 % of every cluster, however small (the sampler's floor is 1,024)."""
-    before = typiclust.TYPICALITY_SAMPLE
-    typiclust.TYPICALITY_SAMPLE = 0
-    try:
-        yield
-    finally:
-        typiclust.TYPICALITY_SAMPLE = before
+from skactive._kernels._typicality import SampledClusterTypicality
 
 
 def per_cluster(name, n_seeds=5):
     X, y = load(name)
     X = normalize(X.astype(np.float32))
     hits, ratios = [], []
-    with sample_tenth():
-        for label in np.unique(y):
-            members = np.flatnonzero(y == label)
-            exact = typicality(X[members], 20)
-            for seed in range(n_seeds):
-                state = typiclust._SampledClusterTypicality(
-                    lambda i: X[i].astype(np.float64),
-                    members,
-                    typiclust.knn_sq_dist_stats,
-                    1.0,
-                    np.random.RandomState(seed),
-                )
-                pick, score = state.pop_most_typical(20)
-                hits.append(pick == members[np.argmax(exact)])
-                ratios.append(score / exact.max())
+    for label in np.unique(y):
+        members = np.flatnonzero(y == label)
+        exact = typicality(X[members], 20)
+        for seed in range(n_seeds):
+            # Sample 10 % of the cluster, however small (TypiClust's floor is 1,024).
+            state = SampledClusterTypicality(
+                lambda i: X[i].astype(np.float64),
+                members,
+                1.0,
+                np.random.RandomState(seed),
+                sample_size=0,
+            )
+            pick, score = state.pop_most_typical(20)
+            hits.append(pick == members[np.argmax(exact)])
+            ratios.append(score / exact.max())
     return np.mean(hits), np.mean(ratios), np.min(ratios)
 
 
@@ -74,9 +62,10 @@ def curves(name, n_seeds=5):
             X, y, test_size=0.3, stratify=y, random_state=seed
         )
         for label, kind in (("exact", "exact"), ("sampled at 10 %", "sampled")):
-            sampler = TypiClustSampler(typicality=kind, random_state=seed)
-            with sample_tenth():
-                curve, _ = budget_curve(sampler, X_tr, y_tr, X_te, y_te, LABELS)
+            sampler = TypiClustSampler(
+                typicality=kind, typicality_sample_size=0, random_state=seed
+            )
+            curve, _ = budget_curve(sampler, X_tr, y_tr, X_te, y_te, LABELS)
             acc[label].append(curve)
     return {label: np.array(rows) for label, rows in acc.items()}
 
@@ -87,9 +76,9 @@ def at_scale(n=300_000, d=64, budget=10):
     for kind in ("exact", "auto"):
         sampler = TypiClustSampler(typicality=kind, random_state=0).fit(X)
         start = time.perf_counter()
-        picks = sampler.query(budget=budget)
-        out[kind] = (time.perf_counter() - start, picks, sampler.query_scores_)
-    sizes = np.sort(np.bincount(sampler.labels_))[::-1][:budget]
+        details = sampler.query_details(budget=budget)
+        out[kind] = (time.perf_counter() - start, details.indices, details.scores)
+    sizes = np.sort(np.bincount(details.cluster_labels))[::-1][:budget]
     return out, sizes
 
 

@@ -67,6 +67,7 @@ def get_sampler_tags(sampler):
     Returns
     -------
     tags : SamplerTags
+        The tags of ``sampler`` (of its last step, for a Pipeline).
 
     Raises
     ------
@@ -119,6 +120,12 @@ class BaseSampler(BaseEstimator, metaclass=ABCMeta):
     arguments give the same selection. Inputs are never modified, and ``query``
     sets no attribute the library reads: a fitted sampler can answer from several
     threads at once.
+
+    Parameters
+    ----------
+    random_state : int, RandomState instance or None, default=None
+        Seeds what the sampler draws at random; a fresh generator is made from it
+        at every query.
     """
 
     _parameter_constraints: dict = {"random_state": ["random_state"]}

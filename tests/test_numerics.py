@@ -17,14 +17,14 @@ from sklearn.datasets import make_blobs
 from sklearn.exceptions import ConvergenceWarning
 
 from skactive import CoresetSampler, TypiClustSampler, k_center_greedy
-from skactive.cluster import SampledKMeans
-from skactive.utils._exact import (
+from skactive._kernels._exact import (
     argmax_within,
     condition_pool,
     exact_sq_dists,
     settle_nearest,
     smallest_within,
 )
+from skactive.cluster import SampledKMeans
 
 
 def brute_force_k_center(X, mask, budget, first=None):

@@ -66,11 +66,11 @@ def nearest_sq_dists(
     """
     be = backend
     transform = norms is not None or offset is not None
-    Ct = be.asarray(C)
+    n, k = X.shape[0], C.shape[0]
+    dtype = np.result_type(X.dtype, C.dtype, np.float32)  # as numpy would promote
+    Ct = be.asarray(C.astype(dtype, copy=False))
     C_sq = be.sq_norms(Ct) if C_sq is None else be.asarray(C_sq)
     off = None if offset is None else be.asarray(offset)
-    n, k = X.shape[0], C.shape[0]
-    dtype = np.result_type(X.dtype, C.dtype, np.float32)
     nearest = np.zeros(n, dtype=np.intp)
     best = np.full(n, np.inf, dtype=dtype)
     if return_runners:  # the runners need every column in one block
@@ -84,7 +84,7 @@ def nearest_sq_dists(
     row_step = _row_step(max(col_step, X.shape[1]), block_size)
     for r0 in range(0, n, row_step):
         r1 = min(n, r0 + row_step)
-        Xb = be.asarray(X[r0:r1])
+        Xb = be.astype(be.asarray(X[r0:r1]), dtype)
         if norms is not None:
             Xb = Xb / be.asarray(norms[r0:r1])[:, None]
         if off is not None:

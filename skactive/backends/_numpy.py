@@ -19,6 +19,10 @@ class NumpyBackend:
         """The backend's array as a numpy array (no copy)."""
         return a
 
+    def astype(self, a, dtype):
+        """``a`` in the numpy ``dtype`` (no copy when it is already)."""
+        return a.astype(dtype, copy=False)
+
     def index(self, idx):
         """Integer positions (numpy) in the form that indexes the backend's arrays."""
         return idx

@@ -60,17 +60,25 @@ class TorchBackend:
     def to_numpy(self, a):
         return a.cpu().numpy()
 
+    def astype(self, a, dtype):
+        return a.to(self._dtype(dtype))
+
+    def _dtype(self, dtype):
+        if isinstance(dtype, self.torch.dtype):
+            return dtype
+        return {np.float32: self.torch.float32, np.float64: self.torch.float64}[
+            np.dtype(dtype).type
+        ]
+
     def index(self, idx):
         if isinstance(idx, slice):
             return idx
         return self.asarray(np.asarray(idx, dtype=np.int64))
 
     def full(self, n, value, dtype=np.float32):
-        if not isinstance(dtype, self.torch.dtype):
-            dtype = {np.float32: self.torch.float32, np.float64: self.torch.float64}[
-                np.dtype(dtype).type
-            ]
-        return self.torch.full((n,), value, dtype=dtype, device=self.device)
+        return self.torch.full(
+            (n,), value, dtype=self._dtype(dtype), device=self.device
+        )
 
     def zeros_int(self, n):
         return self.torch.zeros(n, dtype=self.torch.int64, device=self.device)

@@ -24,7 +24,7 @@ from skactive.utils._compat import Interval, StrOptions, _fit_context
 
 
 class SampledKMeans(ClusterMixin, BaseEstimator):
-    """k-means trained on a uniform sample of the data, then applied to all of it.
+    """K-means trained on a uniform sample of the data, then applied to all of it.
 
     Large pools need few points per centroid to place the centroids well: this
     estimator draws ``samples_per_cluster * n_clusters`` points, seeds k-means++ on
@@ -87,8 +87,8 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
 
     See Also
     --------
-    sklearn.cluster.KMeans : k-means on every point.
-    sklearn.cluster.MiniBatchKMeans : k-means on a stream of small batches.
+    sklearn.cluster.KMeans : K-means on every point.
+    sklearn.cluster.MiniBatchKMeans : K-means on a stream of small batches.
 
     Examples
     --------
@@ -237,10 +237,13 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows to label, with the features seen in :meth:`fit` (normalised
+            first when ``normalize=True``).
 
         Returns
         -------
         labels : ndarray of shape (n_samples,)
+            Index of the nearest row of ``cluster_centers_``, ties to the lowest.
         """
         check_is_fitted(self)
         X = validate_data(

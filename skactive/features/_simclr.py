@@ -63,11 +63,8 @@ class SimCLRTransformer(TransformerMixin, BaseEstimator):
         values (1e18 and up) are fine.
     output : {"projection", "encoder"}, default="projection"
         Which layer ``transform`` returns. The projection head's output is the
-        default because it is what pays at low budgets: measured on MNIST-5k
-        after 8 minutes of training on 2 cores, k-means with 10 clusters matched
-        the digit classes for 97 % of the images on it and 93 % on the encoder's
-        output, and TypiClust's first 10 picks gave 91 % and 87 % accuracy, while
-        linear probes with all labels were alike (98 %).
+        default because it is what pays at low budgets (its clusters follow the
+        classes more closely; measurements in :ref:`the user guide <simclr>`).
     embedding_dim : int, default=128
         Size of the encoder's output.
     projection_dim : int, default=64
@@ -75,14 +72,9 @@ class SimCLRTransformer(TransformerMixin, BaseEstimator):
     temperature : float, default=1.0
         Temperature of the NT-Xent loss. Higher values tolerate similar rows of
         the batch as negatives, so similar images stay grouped; lower ones spread
-        every image apart. 1.0 is the default for what pays at low budgets:
-        measured on MNIST-5k after 8 minutes of training on 2 cores, k-means on
-        the projections matched the digit classes for 97 % of the images with
-        1.0, and TypiClust's first 10 labels gave 90 % accuracy, against 72 % with
-        0.5 (the usual small-image setting, which keeps gaining in linear-probe
-        accuracy but splits classes more finely the longer it trains). On tiny
-        images 0.5 can pay: on 8 x 8 digits after one minute, 91 % at 10 labels
-        against 81 % with 1.0 (86 % and 95 % after 3 and 8 minutes).
+        every image apart. 1.0, not the usual 0.5, is the default for what pays at
+        low budgets: with 0.5, longer training splits classes into finer clusters
+        (measurements, and when 0.5 pays, in :ref:`the user guide <simclr>`).
     batch_size : int, default=256
         Rows per training batch (the loss contrasts each row with the others).
     max_epochs : int, default=100
@@ -376,6 +368,8 @@ class SimCLRTransformer(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows with the features seen in :meth:`fit` (flattened images when
+            ``image_shape`` is set), scaled with what fit learned.
 
         Returns
         -------

@@ -268,7 +268,18 @@ class SelectionDisplay:
         return display.plot(ax=ax)
 
     def plot(self, ax=None):
-        """Draw on ``ax`` (a new figure when None); returns the display."""
+        """Draw the pool, the labeled points and the numbered picks.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Where to draw; a new figure when None.
+
+        Returns
+        -------
+        display : SelectionDisplay
+            This display, with ``ax_`` and ``figure_`` set.
+        """
         ax = _axes(ax)
         plt = _pyplot()
         X, picks = self.X_2d, self.picks
@@ -312,8 +323,9 @@ class SelectionDisplay:
 
 
 class BudgetCurveDisplay:
-    """Accuracy against the number of labels, one curve per strategy, with the
-    spread over seeds.
+    """Accuracy against the number of labels, one curve per strategy.
+
+    Each curve is the mean over seeds, with a band of one standard deviation.
 
     Parameters
     ----------
@@ -361,6 +373,7 @@ class BudgetCurveDisplay:
         Returns
         -------
         display : BudgetCurveDisplay
+            This display, with ``ax_`` and ``figure_`` set.
 
         Raises
         ------

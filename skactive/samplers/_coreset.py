@@ -101,7 +101,7 @@ class CoresetSampler(BaseSampler):
         CPU threads for the greedy (BLAS). ``None`` means 1 unless in a
         :func:`joblib.parallel_config` context; ``-1`` means all cores. Each pick
         is a memory-bound pass, which more threads rarely speed up (see
-        :ref:`threads`).
+        :ref:`the user guide <threads>`).
     verbose : int, default=0
         Print progress (picks done, time, share of points scanned) on standard
         error when positive.

@@ -31,7 +31,7 @@ from skactive.utils._parallel import limit_threads
 _AUTO_SAMPLED_ABOVE = 50_000
 # typicality="auto" switches from exact to sampled typicality in a cluster of m
 # candidates of d features when exact typicality, m * m * d multiply-adds, would cost
-# more than this (about a third of a second on one core).
+# more than this (measured: about a third of a second on one core).
 _AUTO_SAMPLED_TYPICALITY_ABOVE = 16e9
 
 
@@ -47,8 +47,7 @@ def _typicality(X, n_neighbors):
     prefer_skip_nested_validation=True,
 )
 def typicality(X, n_neighbors=20):
-    """Typicality of each point: the inverse of its mean squared distance to its
-    nearest neighbours.
+    """Typicality of each point, the inverse mean squared distance to its neighbours.
 
     ``typicality(x) = 1 / (mean of ||x - y||^2 over the n_neighbors nearest other
     points y + 1e-5)``. Dense regions give high typicality, outliers low. The
@@ -66,6 +65,7 @@ def typicality(X, n_neighbors=20):
     Returns
     -------
     typicality : ndarray of shape (n_samples,), dtype=float64
+        The typicality of each row of ``X``; larger is denser.
 
     See Also
     --------
@@ -126,18 +126,22 @@ class TypiClustSampler(BaseSampler):
         - ``"exact"``: the definition, ``m^2 d`` arithmetic.
         - ``"sampled"``: a two-pass search for the most typical point. Every
           candidate's density is estimated from its nearest points in a random
-          sample of ``s = max(1024, m // 10)`` candidates (``K * s / m`` of them,
-          at least one); the ``s`` candidates of highest estimate then get their
+          sample of ``s = max(typicality_sample_size, m // 10)`` candidates
+          (``K * s / m`` of them, at least one); the ``s`` candidates of highest
+          estimate then get their
           exact typicality among all ``m``, and the best of them is picked. About
-          ``2 s m d`` arithmetic instead of ``m^2 d``: 5 times less from
-          ``m = 10,240`` up. It picks the exact method's point unless that point
+          ``2 s m d`` arithmetic instead of ``m^2 d`` (5 times less where
+          ``s = m / 10``). It picks the exact method's point unless that point
           falls outside the shortlist; its score is always the exact typicality
           of the point it picks.
         - ``"auto"``: sampled where exact typicality would cost more than
-          ``1.6e10`` multiply-adds (``m^2 d``, about a third of a second on one
-          core: clusters of more than 5,590 candidates at ``d = 512``, 15,811 at
-          ``d = 64``), exact elsewhere. A million points at a budget of 100 make
-          clusters of about 10,000 points, which it samples.
+          ``1.6e10`` multiply-adds (``m^2 d``: clusters of more than 5,590
+          candidates at ``d = 512``, 15,811 at ``d = 64``), exact elsewhere. A
+          million points at a budget of 100 make clusters of about 10,000 points,
+          which it samples. Times and accuracy: :ref:`the user guide <scale>`.
+    typicality_sample_size : int, default=1024
+        The least size ``s`` of the sample and of the shortlist of sampled
+        typicality (see above); ``0`` samples 10 % of every cluster.
     clusterer : {"auto", "reference", "sampled"} or estimator, default="auto"
         How to cluster.
 
@@ -253,6 +257,7 @@ class TypiClustSampler(BaseSampler):
         "min_cluster_size": [Interval(numbers.Integral, 0, None, closed="left")],
         "normalize": ["boolean"],
         "typicality": [StrOptions({"auto", "exact", "sampled"})],
+        "typicality_sample_size": [Interval(numbers.Integral, 0, None, closed="left")],
         "clusterer": [
             StrOptions({"auto", "reference", "sampled"}),
             HasMethods(["fit", "get_params"]),
@@ -273,6 +278,7 @@ class TypiClustSampler(BaseSampler):
         min_cluster_size=5,
         normalize=True,
         typicality="auto",
+        typicality_sample_size=1024,
         clusterer="auto",
         device=None,
         n_jobs=None,
@@ -288,6 +294,7 @@ class TypiClustSampler(BaseSampler):
         self.min_cluster_size = min_cluster_size
         self.normalize = normalize
         self.typicality = typicality
+        self.typicality_sample_size = typicality_sample_size
         self.clusterer = clusterer
 
     def _fit(self, X):
@@ -468,12 +475,21 @@ class TypiClustSampler(BaseSampler):
         )
 
     def _cluster_typicality(self, candidates, rng, backend):
-        m, d = len(candidates), self.X_fit_.shape[1]
-        sampled = self.typicality == "sampled" or (
-            self.typicality == "auto" and m * m * d > _AUTO_SAMPLED_TYPICALITY_ABOVE
-        )
-        if sampled:
+        if _samples_typicality(self.typicality, len(candidates), self.X_fit_.shape[1]):
             return SampledClusterTypicality(
-                self._rows, candidates, self._sq_unit, rng, backend
+                self._rows,
+                candidates,
+                self._sq_unit,
+                rng,
+                backend,
+                sample_size=self.typicality_sample_size,
             )
         return ClusterTypicality(self._rows, candidates, self._sq_unit, backend)
+
+
+def _samples_typicality(kind, m, d):
+    """Whether ``typicality=kind`` samples in a cluster of ``m`` candidates of ``d``
+    features."""
+    return kind == "sampled" or (
+        kind == "auto" and m * m * d > _AUTO_SAMPLED_TYPICALITY_ABOVE
+    )

@@ -131,8 +131,9 @@ def check_query_contract(sampler, X, labeled_mask, budget, *, y=None):
 
 
 def check_sampler_contract(sampler):
-    """The contract of :func:`check_query_contract` on a cold start, with labeled
-    points, and for a budget of one.
+    """Check the contract of :func:`check_query_contract` on three inputs.
+
+    A cold start, a pool with labeled points, and a budget of one.
 
     Parameters
     ----------
@@ -148,7 +149,7 @@ def check_sampler_contract(sampler):
 
 
 def check_sampler_cold_start(sampler):
-    """``labeled_mask=None`` and an all-``False`` mask are the same cold start.
+    """Check that ``labeled_mask=None`` and an all-``False`` mask are one cold start.
 
     Parameters
     ----------
@@ -166,8 +167,9 @@ def check_sampler_cold_start(sampler):
 
 
 def check_sampler_prefix_stable(sampler):
-    """For a sampler tagged ``prefix_stable``: a smaller budget selects a prefix of
-    a larger one.
+    """Check that a smaller budget selects a prefix of a larger one.
+
+    For samplers tagged ``prefix_stable``.
 
     Parameters
     ----------
@@ -188,8 +190,9 @@ def check_sampler_prefix_stable(sampler):
 
 
 def check_sampler_query_is_pure(sampler):
-    """``query`` and ``query_details`` leave the fitted sampler as they found it
-    (but for the slot the deprecated attributes read).
+    """Check that ``query`` and ``query_details`` leave the sampler unchanged.
+
+    The one slot the deprecated query attributes read is left out.
 
     Parameters
     ----------
@@ -212,7 +215,7 @@ def check_sampler_query_is_pure(sampler):
 
 
 def check_sampler_threads(sampler):
-    """A fitted sampler answers from two threads at once as it does from one.
+    """Check that a fitted sampler answers two threads at once as it answers one.
 
     Parameters
     ----------
@@ -243,7 +246,7 @@ def check_sampler_threads(sampler):
 
 
 def check_sampler_bad_arguments(sampler):
-    """Bad budgets, masks, labels and features are clear errors naming the argument.
+    """Check that bad budgets, masks, labels and features are clear errors.
 
     Parameters
     ----------
@@ -282,8 +285,11 @@ def check_sampler_bad_arguments(sampler):
 
 
 def check_sampler_labels_read_only_at_masked_rows(sampler):
-    """Labels of unmasked rows do not change a selection; a masked row whose label
-    is missing (pending) is never picked.
+    """Check that labels are read only at masked rows.
+
+    Labels of unmasked rows must not change a selection, a sampler that is not
+    tagged ``requires_labels`` must select the same with and without ``y``, and a
+    masked row whose label is missing (pending) is never picked.
 
     Parameters
     ----------
@@ -316,8 +322,10 @@ def check_sampler_labels_read_only_at_masked_rows(sampler):
 
 
 def check_sampler_requires_labels(sampler):
-    """For a sampler tagged ``requires_labels``: labeled rows without ``y`` are a
-    ``ValueError`` naming ``y``, and a cold start needs no labels.
+    """Check that a sampler tagged ``requires_labels`` asks for ``y``.
+
+    Labeled rows without ``y`` are a ``ValueError`` naming ``y``; a cold start
+    needs no labels.
 
     Parameters
     ----------
@@ -334,7 +342,7 @@ def check_sampler_requires_labels(sampler):
 
 
 def check_sampler_in_pipeline(sampler):
-    """The sampler ends a Pipeline, and its tags are found through it.
+    """Check that the sampler ends a Pipeline, whose tags are the sampler's.
 
     Parameters
     ----------

@@ -5,9 +5,9 @@ import pytest
 from sklearn.datasets import make_blobs
 
 from skactive import CoresetSampler, k_center_greedy
-from skactive.samplers._coreset import _k_center_greedy
-from skactive.utils._distances import min_sq_dists
-from skactive.utils._exact import condition_pool
+from skactive._kernels._exact import condition_pool
+from skactive._kernels._greedy import k_center_greedy as _k_center_greedy
+from skactive._kernels._pairwise import min_sq_dists
 
 
 def brute_force_k_center_greedy(X, mask, budget, first=None):

@@ -121,23 +121,39 @@ def test_sampled_typicality_picks_the_exact_point_when_it_is_shortlisted():
     assert np.mean(hits) >= 0.7
 
 
-def test_typicality_auto_samples_only_large_clusters(monkeypatch):
-    import skactive.samplers._typiclust as module
+def test_typicality_auto_samples_only_clusters_above_1_6e10_multiply_adds():
+    from skactive.samplers._typiclust import _samples_typicality
 
+    # m^2 d > 1.6e10: 5,590 candidates at d = 512 are exact, 5,591 sampled.
+    assert not _samples_typicality("auto", 5590, 512)
+    assert _samples_typicality("auto", 5591, 512)
+    assert not _samples_typicality("auto", 15811, 64)
+    assert _samples_typicality("auto", 15812, 64)
+    assert _samples_typicality("sampled", 2, 1)
+    assert not _samples_typicality("exact", 10**6, 512)
+
+
+@pytest.mark.parametrize("kind, sampled", [("auto", False), ("sampled", True)])
+def test_typicality_option_chooses_the_cluster_state(monkeypatch, kind, sampled):
     X, _ = make_blobs(n_samples=3000, centers=3, n_features=4, random_state=0)
     calls = []
     original = SampledClusterTypicality.__init__
 
     def spy(self, rows, candidates, *args, **kwargs):
-        calls.append(len(candidates))
+        calls.append((len(candidates), kwargs.get("sample_size")))
         original(self, rows, candidates, *args, **kwargs)
 
     monkeypatch.setattr(SampledClusterTypicality, "__init__", spy)
-    TypiClustSampler(random_state=0).fit(X).query(budget=3)
-    assert calls == []
-    monkeypatch.setattr(module, "_AUTO_SAMPLED_TYPICALITY_ABOVE", 900 * 900 * 4)
-    details = TypiClustSampler(random_state=0).fit(X).query_details(budget=3)
-    assert sorted(calls) == sorted(np.bincount(details.cluster_labels))  # about 1000
+    sampler = TypiClustSampler(
+        typicality=kind, typicality_sample_size=7, random_state=0
+    ).fit(X)
+    details = sampler.query_details(budget=3)
+    if not sampled:
+        assert calls == []
+    else:  # one state per cluster (about 1000 points), with the sample size given
+        assert sorted(calls) == [
+            (m, 7) for m in sorted(np.bincount(details.cluster_labels))
+        ]
 
 
 def test_typiclust_scores_and_clusters_describe_the_picks():

@@ -1,7 +1,8 @@
 # Authors: The skactive developers
 # SPDX-License-Identifier: BSD-3-Clause
-"""The torch kernels behind ``device=``, checked on torch's CPU device against the
-numpy path (no GPU on the test machines: the code is the same on any device)."""
+"""The torch backend behind ``device=``, checked on torch's CPU device against the
+numpy backend (no GPU on the test machines: the code is the same on any device).
+The kernels are written once; these tests show the two backends' operations agree."""
 
 import subprocess
 import sys
@@ -11,19 +12,21 @@ import pytest
 from sklearn.datasets import make_blobs
 
 from skactive import CoresetSampler, TypiClustSampler
-from skactive.utils._distances import knn_sq_dist_stats, nearest_sq_dists
+from skactive._kernels._exact import condition_pool
+from skactive._kernels._greedy import k_center_greedy
+from skactive._kernels._pairwise import knn_sq_dist_stats, nearest_sq_dists
+from skactive.backends import NUMPY, get_backend
+from skactive.cluster import SampledKMeans
 
 torch = pytest.importorskip("torch")
 
-from skactive.utils._torch import TorchKernels, torch_device  # noqa: E402
-
 
 @pytest.fixture
-def kernels():
-    return TorchKernels(*torch_device("cpu", "test"), block_size=64)
+def backend():
+    return get_backend("cpu", "test")
 
 
-def test_knn_kernel_matches_numpy(kernels):
+def test_knn_kernel_matches_numpy(backend):
     X = np.random.RandomState(0).normal(size=(120, 5)).astype(np.float32)
     before = X.copy()
     for kwargs in (
@@ -33,24 +36,32 @@ def test_knn_kernel_matches_numpy(kernels):
         {"ref": np.arange(0, 120, 3)},
     ):
         expected = knn_sq_dist_stats(X, 4, **kwargs)
-        got = kernels.knn_sq_dist_stats(X, 4, **kwargs)
+        got = knn_sq_dist_stats(X, 4, block_size=64, backend=backend, **kwargs)
         for e, g in zip(expected, got, strict=True):
             assert g.dtype == e.dtype and g.shape == e.shape
             np.testing.assert_allclose(g, e, rtol=1e-4)
     np.testing.assert_array_equal(X, before)
 
 
-def test_nearest_kernel_matches_numpy_and_leaves_the_pool_alone(kernels):
+def test_nearest_kernel_matches_numpy_and_leaves_the_pool_alone(backend):
     rs = np.random.RandomState(1)
     X = rs.normal(size=(300, 6)).astype(np.float32)
     C = rs.normal(size=(7, 6)).astype(np.float32)
     norms = np.linalg.norm(X, axis=1).astype(np.float32)
     before = X.copy()
-    for kwargs in ({}, {"X_sq": np.ones(300, np.float32), "norms": norms}):
-        e_near, e_dist = nearest_sq_dists(X, C, **kwargs)
-        g_near, g_dist = kernels.nearest_sq_dists(X, C, **kwargs)
-        np.testing.assert_array_equal(g_near, e_near)
-        np.testing.assert_allclose(g_dist, e_dist, rtol=1e-4, atol=1e-5)
+    for kwargs in (
+        {},
+        {"X_sq": np.ones(300, np.float32), "norms": norms},
+        {"offset": C.mean(axis=0), "return_runners": True},
+    ):
+        expected = nearest_sq_dists(X, C, **kwargs)
+        got = nearest_sq_dists(X, C, block_size=64, backend=backend, **kwargs)
+        np.testing.assert_array_equal(got[0], expected[0])
+        np.testing.assert_allclose(got[1], expected[1], rtol=1e-4, atol=1e-5)
+        if "return_runners" in kwargs:
+            np.testing.assert_array_equal(got[2][0], expected[2][0])
+            for g, e in zip(got[2][1:], expected[2][1:], strict=True):
+                np.testing.assert_allclose(g, e, rtol=1e-4, atol=1e-5)
     np.testing.assert_array_equal(X, before)  # CPU tensors share numpy's memory
 
 
@@ -74,6 +85,44 @@ def test_typiclust_on_a_torch_device_picks_what_numpy_picks(params, n_labeled):
     np.testing.assert_array_equal(got.indices, expected.indices)
     np.testing.assert_array_equal(got.cluster_labels, expected.cluster_labels)
     np.testing.assert_allclose(got.scores, expected.scores, rtol=1e-4)
+
+
+@pytest.mark.parametrize("prune", [True, False])
+@pytest.mark.parametrize("n_labeled", [0, 30])
+def test_greedy_engine_on_torch_picks_what_numpy_picks(backend, n_labeled, prune):
+    X, _ = make_blobs(n_samples=1500, centers=6, n_features=5, random_state=1)
+    Xw, _, _, sq = condition_pool(X, center="auto")
+    mask = np.zeros(len(X), dtype=bool)
+    mask[:n_labeled] = True
+    runs = [
+        k_center_greedy(
+            Xw, sq.astype(np.float32), mask, 150, np.random.RandomState(0), be, prune
+        )
+        for be in (NUMPY, backend)
+    ]
+    np.testing.assert_array_equal(runs[1][0], runs[0][0])
+    np.testing.assert_allclose(runs[1][1], runs[0][1], rtol=1e-4)
+
+
+def test_sampled_kmeans_on_a_torch_device_labels_as_numpy():
+    X, _ = make_blobs(n_samples=3000, centers=12, n_features=6, random_state=0)
+    for normalize in (False, True):
+        params = {"n_clusters": 12, "normalize": normalize, "random_state": 0}
+        cpu = SampledKMeans(samples_per_cluster=50, **params).fit(X)
+        dev = SampledKMeans(samples_per_cluster=50, device="cpu", **params).fit(X)
+        np.testing.assert_array_equal(dev.labels_, cpu.labels_)
+        np.testing.assert_array_equal(dev.predict(X[:100]), cpu.predict(X[:100]))
+
+
+def test_device_auto_is_numpy_without_a_gpu():
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is here")
+    assert get_backend("auto") is NUMPY
+    X, _ = make_blobs(n_samples=300, centers=3, random_state=0)
+    np.testing.assert_array_equal(
+        CoresetSampler(device="auto", random_state=0).fit(X).query(budget=20),
+        CoresetSampler(random_state=0).fit(X).query(budget=20),
+    )
 
 
 @pytest.mark.parametrize("n_labeled", [0, 20])

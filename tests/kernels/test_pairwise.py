@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from skactive.utils._distances import mean_knn_sq_dist, min_sq_dists, row_sq_norms
+from skactive._kernels._pairwise import mean_knn_sq_dist, min_sq_dists, row_sq_norms
 
 
 def full_sq_dists(A, B):
@@ -45,7 +45,7 @@ def test_distances_are_never_negative_and_inputs_untouched():
 
 @pytest.mark.parametrize("block_size", [1, 7, 5000, 1 << 22])
 def test_nearest_sq_dists_matches_full_matrix(block_size):
-    from skactive.utils._distances import nearest_sq_dists
+    from skactive._kernels._pairwise import nearest_sq_dists
 
     rs = np.random.RandomState(3)
     X = rs.normal(size=(300, 5)).astype(np.float32)
@@ -58,7 +58,7 @@ def test_nearest_sq_dists_matches_full_matrix(block_size):
 
 @pytest.mark.parametrize("block_size", [1, 7, 1 << 22])
 def test_knn_sq_dist_stats_for_a_subset_of_rows(block_size):
-    from skactive.utils._distances import knn_sq_dist_stats
+    from skactive._kernels._pairwise import knn_sq_dist_stats
 
     X = np.random.RandomState(4).normal(size=(40, 3)).astype(np.float32)
     D = full_sq_dists(X, X)
@@ -72,7 +72,7 @@ def test_knn_sq_dist_stats_for_a_subset_of_rows(block_size):
 
 @pytest.mark.parametrize("block_size", [1, 7, 1 << 22])
 def test_knn_sq_dist_stats_among_reference_rows(block_size):
-    from skactive.utils._distances import knn_sq_dist_stats
+    from skactive._kernels._pairwise import knn_sq_dist_stats
 
     X = np.random.RandomState(5).normal(size=(40, 3)).astype(np.float32)
     ref = np.array([1, 3, 4, 10, 20, 21, 30, 39])
