@@ -18,7 +18,7 @@ from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_limits
 
 from skactive import RandomSampler, TypiClustSampler
-from skactive._demo import budget_curve
+from skactive.cli._demo import budget_curve
 from skactive.cluster import SampledKMeans
 
 LABELS = (10, 20, 30, 50)

@@ -28,8 +28,8 @@ from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
 from skactive import TypiClustSampler, typicality
-from skactive._demo import budget_curve
 from skactive._kernels._typicality import SampledClusterTypicality
+from skactive.cli._demo import budget_curve
 
 
 def per_cluster(name, n_seeds=5):

@@ -27,7 +27,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.neighbors import KNeighborsClassifier
 
 from skactive import RandomSampler, TypiClustSampler
-from skactive._demo import budget_curve
+from skactive.cli._demo import budget_curve
 from skactive.features import SimCLRTransformer
 
 LABELS = (10, 20, 30, 50)

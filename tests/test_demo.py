@@ -10,8 +10,8 @@ import sys
 import numpy as np
 import pytest
 
-from skactive.__main__ import main
-from skactive._demo import format_table, run_demo
+from skactive.cli import main
+from skactive.cli._demo import format_table, run_demo
 
 
 def test_run_demo_shapes_and_learning():
@@ -59,12 +59,12 @@ def test_python_dash_m_entry_point_shows_help():
 @pytest.fixture
 def no_run(monkeypatch):
     """Fail the test if the demo runs: arguments are checked before."""
-    import skactive._demo
+    import skactive.cli._demo
 
     def refuse(**kwargs):
         raise AssertionError("the demo ran")
 
-    monkeypatch.setattr(skactive._demo, "run_demo", refuse)
+    monkeypatch.setattr(skactive.cli._demo, "run_demo", refuse)
 
 
 @pytest.mark.parametrize(
@@ -86,7 +86,7 @@ def test_demo_checks_arguments_before_running(tmp_path, capsys, no_run, argv, me
 
 
 def test_demo_max_labels_equal_to_the_pool_is_accepted(capsys, no_run):
-    from skactive._demo import pool_size
+    from skactive.cli._demo import pool_size
 
     assert pool_size() == 1257
     with pytest.raises(AssertionError, match="the demo ran"):

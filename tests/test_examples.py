@@ -45,7 +45,7 @@ def test_gallery_example_runs(name, monkeypatch):
     plt = pytest.importorskip("matplotlib.pyplot")
     monkeypatch.setattr(plt, "show", lambda: None)
     if name == "plot_digits_budget_curves":
-        import skactive._demo as demo
+        import skactive.cli._demo as demo
 
         run_demo = demo.run_demo
         monkeypatch.setattr(

@@ -8,10 +8,10 @@ import sys
 import numpy as np
 import pytest
 
-import skactive._io as skactive_io
-import skactive._select as select
+import skactive.cli._io as skactive_io
+import skactive.cli._select as select
 from skactive import CoresetSampler, TypiClustSampler
-from skactive.__main__ import main
+from skactive.cli import main
 
 
 @pytest.fixture
@@ -237,7 +237,7 @@ def test_ctrl_c_is_one_line_and_exit_130(features, capsys, monkeypatch):
     # A real SIGINT, as Ctrl-C sends, in the middle of a long demo.
     code = (
         "import os, signal, threading, sys\n"
-        "from skactive.__main__ import main\n"
+        "from skactive.cli import main\n"
         "threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT)).start()\n"
         "sys.exit(main(['demo', '--no-plot', '--seeds', '50']))\n"
     )

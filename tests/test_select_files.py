@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_blobs
 
-import skactive._io as skactive_io
+import skactive.cli._io as skactive_io
 from skactive import TypiClustSampler
-from skactive.__main__ import main
+from skactive.cli import main
 
 BUDGET = 6
 

@@ -9,9 +9,9 @@ import threading
 import numpy as np
 import pytest
 
-import skactive._select as select
+import skactive.cli._select as select
 from skactive import TypiClustSampler
-from skactive.__main__ import main
+from skactive.cli import main
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ lowest budgets; Coreset, built for high budgets, catches up as labels accumulate
 
 import matplotlib.pyplot as plt
 
-from skactive._demo import STRATEGIES, format_table, run_demo
+from skactive.cli._demo import STRATEGIES, format_table, run_demo
 from skactive.plotting import BudgetCurveDisplay
 
 results = run_demo(n_seeds=5, step=10, max_labels=60)

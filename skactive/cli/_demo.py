@@ -5,6 +5,7 @@ start, in rounds of labels; a LogisticRegression scored on a held-out split."""
 
 import io
 import math
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -15,7 +16,12 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
-from skactive._io import Destination, check_destination, write_output
+from skactive.cli._io import (
+    Destination,
+    InputError,
+    check_destination,
+    write_output,
+)
 from skactive.samplers import CoresetSampler, RandomSampler, TypiClustSampler
 
 STRATEGIES = {
@@ -154,7 +160,7 @@ def check_plot_path(path):
 def plot_results(results, path):
     """Write the learning curves (mean and ± one standard deviation) to ``path``.
 
-    ``path`` is a file name or a :class:`~skactive._io.Destination` from
+    ``path`` is a file name or a :class:`~skactive.cli._io.Destination` from
     :func:`check_plot_path`; the file is replaced atomically.
     """
     import matplotlib
@@ -178,3 +184,47 @@ def plot_results(results, path):
     fig.savefig(buffer, format=suffix, dpi=120)
     plt.close(fig)
     write_output(buffer.getvalue(), path)
+
+
+def run_demo_command(args):
+    """Run ``skactive demo`` with parsed arguments; returns the exit status.
+
+    Every argument is checked before the experiment runs.
+    """
+
+    def fail(message):
+        print(f"skactive demo: error: {message}", file=sys.stderr)
+        return 2
+
+    if args.max_labels < args.step:
+        return fail("--max-labels must be at least --step")
+    if args.max_labels > pool_size():
+        return fail(
+            f"--max-labels {args.max_labels} is larger than the training pool "
+            f"({pool_size()} digits)"
+        )
+    plot = None
+    if not args.no_plot:
+        try:
+            plot = check_plot_path(args.plot)
+        except ImportError:
+            print(
+                "No plot: matplotlib is missing (pip install 'skactive[matplotlib]').",
+                file=sys.stderr,
+            )
+        except (ValueError, InputError) as exc:
+            return fail(str(exc))
+    t0 = time.perf_counter()
+    results = run_demo(n_seeds=args.seeds, step=args.step, max_labels=args.max_labels)
+    print(f"Test accuracy (%) on digits, mean ± std over {args.seeds} seeds:")
+    print(format_table(results))
+    query_times = ", ".join(f"{k} {v:.1f} s" for k, v in results["seconds"].items())
+    print(f"Query time, all rounds and seeds: {query_times}")
+    if plot is not None:
+        try:
+            plot_results(results, plot)
+        except (OSError, InputError) as exc:
+            return fail(str(exc))
+        print(f"Learning curves written to {args.plot}")
+    print(f"Done in {time.perf_counter() - t0:.1f} s.")
+    return 0

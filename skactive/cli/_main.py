@@ -1,12 +1,11 @@
 # Authors: The skactive developers
 # SPDX-License-Identifier: BSD-3-Clause
-"""The ``skactive`` command line (also ``python -m skactive``)."""
+"""The ``skactive`` command line: arguments, and dispatch to the commands."""
 
 import argparse
 import sys
-import time
 
-from skactive._io import HEADER_RULE, InputError
+from skactive.cli._io import HEADER_RULE
 
 
 def _positive_int(text):
@@ -162,62 +161,44 @@ def _wrap(text, width=76):
     return "\n".join(textwrap.wrap(text, width))
 
 
-def _demo(args):
-    from skactive._demo import check_plot_path, format_table, pool_size, run_demo
-
-    def fail(message):
-        print(f"skactive demo: error: {message}", file=sys.stderr)
-        return 2
-
-    if args.max_labels < args.step:
-        return fail("--max-labels must be at least --step")
-    if args.max_labels > pool_size():
-        return fail(
-            f"--max-labels {args.max_labels} is larger than the training pool "
-            f"({pool_size()} digits)"
-        )
-    plot = None
-    if not args.no_plot:
-        try:
-            plot = check_plot_path(args.plot)
-        except ImportError:
-            print(
-                "No plot: matplotlib is missing (pip install 'skactive[matplotlib]').",
-                file=sys.stderr,
-            )
-        except (ValueError, InputError) as exc:
-            return fail(str(exc))
-    t0 = time.perf_counter()
-    results = run_demo(n_seeds=args.seeds, step=args.step, max_labels=args.max_labels)
-    print(f"Test accuracy (%) on digits, mean ± std over {args.seeds} seeds:")
-    print(format_table(results))
-    query_times = ", ".join(f"{k} {v:.1f} s" for k, v in results["seconds"].items())
-    print(f"Query time, all rounds and seeds: {query_times}")
-    if plot is not None:
-        from skactive._demo import plot_results
-
-        try:
-            plot_results(results, plot)
-        except (OSError, InputError) as exc:
-            return fail(str(exc))
-        print(f"Learning curves written to {args.plot}")
-    print(f"Done in {time.perf_counter() - t0:.1f} s.")
-    return 0
-
-
 def main(argv=None):
-    """Run the command line; returns the exit status."""
+    """Run the ``skactive`` command line, as the console script does.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        The arguments after the program name; None reads ``sys.argv[1:]``.
+
+    Returns
+    -------
+    status : int
+        The exit status: 0 on success, 1 when ``skactive select`` fails on its
+        input, 2 for a bad argument, 130 when interrupted. ``--help`` and
+        ``--version`` exit through :class:`SystemExit`, as argparse does.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from skactive.cli import main
+    >>> path = os.path.join(tempfile.mkdtemp(), "pool.npy")
+    >>> np.save(path, np.random.RandomState(0).normal(size=(50, 3)))
+    >>> main(["select", path, "--budget", "2", "--method", "random", "--quiet"])
+    ... # doctest: +ELLIPSIS
+    rank,row,score
+    0,...,
+    1,...,
+    0
+    """
     try:
         args = build_parser().parse_args(argv)
         if args.command == "select":
-            from skactive._select import run_select
+            from skactive.cli._select import run_select
 
             return run_select(args)
-        return _demo(args)
+        from skactive.cli._demo import run_demo_command
+
+        return run_demo_command(args)
     except KeyboardInterrupt:
         print("skactive: interrupted", file=sys.stderr)
         return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

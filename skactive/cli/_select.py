@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 
-from skactive._io import (
+from skactive.cli._io import (
     InputError,
     check_destination,
     index_like_column,
