@@ -22,13 +22,10 @@ from skactive.cli._io import (
     check_destination,
     write_output,
 )
-from skactive.samplers import CoresetSampler, RandomSampler, TypiClustSampler
+from skactive.cli._samplers import feature_samplers
 
-STRATEGIES = {
-    "TypiClust": TypiClustSampler,
-    "Coreset": CoresetSampler,
-    "Random": RandomSampler,
-}
+# The samplers compared, by display name: TypiClust, Coreset, Random, then others.
+STRATEGIES = dict(feature_samplers())
 
 
 def score_labeled(X_train, y_train, picks, X_test, y_test, C=1.0):

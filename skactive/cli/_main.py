@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from skactive.cli._io import HEADER_RULE
+from skactive.cli._select import DEFAULT_METHOD, METHODS
 
 
 def _positive_int(text):
@@ -95,8 +96,8 @@ def build_parser():
     )
     select.add_argument(
         "--method",
-        choices=["typiclust", "coreset", "random"],
-        default="typiclust",
+        choices=list(METHODS),
+        default=DEFAULT_METHOD,
         help="selection strategy (default: typiclust, for low budgets)",
     )
     select.add_argument(

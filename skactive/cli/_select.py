@@ -17,13 +17,11 @@ from skactive.cli._io import (
     load_labeled,
     write_output,
 )
-from skactive.samplers import CoresetSampler, RandomSampler, TypiClustSampler
+from skactive.cli._samplers import feature_samplers
 
-METHODS = {
-    "typiclust": TypiClustSampler,
-    "coreset": CoresetSampler,
-    "random": RandomSampler,
-}
+# --method's choices: each sampler's short name, lower-cased ("typiclust").
+METHODS = {name.lower(): cls for name, cls in feature_samplers()}
+DEFAULT_METHOD = "typiclust"
 SelectError = InputError
 
 
@@ -113,10 +111,9 @@ def _run(args):
             f"--budget {args.budget} is larger than the number of unlabeled rows "
             f"({n_unlabeled})"
         )
-    params = {"random_state": args.random_state}
-    if args.method != "random":
-        params["verbose"] = 0 if args.quiet else 1
-    sampler = METHODS[args.method](**params)
+    sampler = METHODS[args.method](random_state=args.random_state)
+    if "verbose" in sampler.get_params():
+        sampler.set_params(verbose=0 if args.quiet else 1)
     _progress(
         args,
         f"read {args.features}: {len(X)} rows x {X.shape[1]} feature columns"
