@@ -26,13 +26,26 @@ from pathlib import Path
 
 import numpy as np
 
+from skactive.base import get_sampler_tags
+from skactive.utils import all_samplers
+
+# Every skactive sampler that needs the features only, by lower-cased short name.
+SAMPLERS = {
+    name.removesuffix("Sampler").lower(): cls
+    for name, cls in all_samplers()
+    if not get_sampler_tags(cls()).requires_labels
+    and not get_sampler_tags(cls()).requires_estimator
+}
+# Variants of a skactive sampler (its name and parameters), and the peers.
+VARIANTS = {"typiclust-exact": ("typiclust", {"typicality": "exact"})}
+PEERS = ["skactiveml-typiclust", "skactiveml-coreset"]
 METHODS = [
-    "typiclust",
-    "typiclust-exact",
-    "coreset",
-    "random",
-    "skactiveml-typiclust",
-    "skactiveml-coreset",
+    *(
+        method
+        for base in SAMPLERS
+        for method in [base, *(v for v, (b, _) in VARIANTS.items() if b == base)]
+    ),
+    *PEERS,
 ]
 
 
@@ -58,8 +71,6 @@ def rss_kib(field):
 
 def run_one(method, n, d, budget, n_labeled):
     # Imports come before the clock and the memory counter start.
-    from skactive import CoresetSampler, RandomSampler, TypiClustSampler
-
     if method.startswith("skactiveml"):
         from skactiveml.pool import CoreSet, TypiClust
     X, mask = make_pool(n, d)
@@ -78,12 +89,8 @@ def run_one(method, n, d, budget, n_labeled):
         )
         picks = qs.query(X, y, batch_size=budget)
     else:
-        sampler = {
-            "typiclust": TypiClustSampler(random_state=0),
-            "typiclust-exact": TypiClustSampler(typicality="exact", random_state=0),
-            "coreset": CoresetSampler(random_state=0),
-            "random": RandomSampler(random_state=0),
-        }[method]
+        base, params = VARIANTS.get(method, (method, {}))
+        sampler = SAMPLERS[base](**params, random_state=0)
         picks = sampler.fit(X).query(mask, budget)
     seconds = time.perf_counter() - start
     peak = rss_kib("VmHWM") - before

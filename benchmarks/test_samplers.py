@@ -13,12 +13,15 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_blobs
 
-from skactive import CoresetSampler, RandomSampler, TypiClustSampler
+from skactive.base import get_sampler_tags
+from skactive.utils import all_samplers
 
+# Every sampler that needs the features only ("typiclust": TypiClustSampler, ...).
 SAMPLERS = {
-    "typiclust": TypiClustSampler,
-    "coreset": CoresetSampler,
-    "random": RandomSampler,
+    name.removesuffix("Sampler").lower(): cls
+    for name, cls in all_samplers()
+    if not get_sampler_tags(cls()).requires_labels
+    and not get_sampler_tags(cls()).requires_estimator
 }
 
 

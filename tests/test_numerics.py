@@ -305,7 +305,13 @@ def test_picks_are_the_same_under_every_openblas_kernel():
 # Clear errors, and nothing left over from an earlier fit.
 
 
-@pytest.mark.parametrize("sampler", [CoresetSampler, TypiClustSampler])
+def samplers_with_n_jobs():
+    from skactive.utils import all_samplers
+
+    return [cls for _, cls in all_samplers() if "n_jobs" in cls().get_params()]
+
+
+@pytest.mark.parametrize("sampler", samplers_with_n_jobs())
 def test_n_jobs_zero_is_a_clear_error(sampler):
     X, _ = blobs()
     with pytest.raises(ValueError, match="n_jobs"):

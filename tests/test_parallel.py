@@ -9,7 +9,11 @@ from sklearn.datasets import make_blobs
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from skactive import CoresetSampler, TypiClustSampler
+from skactive.utils import all_samplers
 from skactive.utils._parallel import limit_threads
+
+# The samplers with an n_jobs parameter (Coreset, TypiClust).
+N_JOBS_SAMPLERS = [cls for _, cls in all_samplers() if "n_jobs" in cls().get_params()]
 
 
 def blas_threads():
@@ -29,7 +33,7 @@ def test_n_jobs_has_scikit_learns_meaning():
         assert blas_threads() == {2}
 
 
-@pytest.mark.parametrize("Sampler", [CoresetSampler, TypiClustSampler])
+@pytest.mark.parametrize("Sampler", N_JOBS_SAMPLERS)
 def test_n_jobs_does_not_change_the_selection(Sampler):
     X, _ = make_blobs(n_samples=2000, centers=10, random_state=0)
     picks = [
