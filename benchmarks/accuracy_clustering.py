@@ -18,8 +18,8 @@ from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_limits
 
 from skactive import RandomSampler, TypiClustSampler
-from skactive.cli._demo import budget_curve
 from skactive.cluster import SampledKMeans
+from skactive.evaluation import budget_curve
 
 LABELS = (10, 20, 30, 50)
 

@@ -29,7 +29,7 @@ from threadpoolctl import threadpool_limits
 
 from skactive import TypiClustSampler, typicality
 from skactive._kernels._typicality import SampledClusterTypicality
-from skactive.cli._demo import budget_curve
+from skactive.evaluation import budget_curve
 
 
 def per_cluster(name, n_seeds=5):

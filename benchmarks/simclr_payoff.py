@@ -27,7 +27,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.neighbors import KNeighborsClassifier
 
 from skactive import RandomSampler, TypiClustSampler
-from skactive.cli._demo import budget_curve
+from skactive.evaluation import budget_curve
 from skactive.features import SimCLRTransformer
 
 LABELS = (10, 20, 30, 50)
@@ -64,7 +64,8 @@ def low_budget(Z, y, C, seeds, sampler_cls):
             Z, y, test_size=0.3, stratify=y, random_state=seed
         )
         sampler = sampler_cls(random_state=seed)
-        acc.append(budget_curve(sampler, Z_tr, y_tr, Z_te, y_te, LABELS, C)[0])
+        model = LogisticRegression(C=C, max_iter=2000)
+        acc.append(budget_curve(sampler, Z_tr, y_tr, Z_te, y_te, LABELS, model)[0])
     return np.mean(acc, axis=0)
 
 

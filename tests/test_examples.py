@@ -38,18 +38,25 @@ def test_modal_loop_example():
     )
 
 
-@pytest.mark.parametrize(
-    "name", ["plot_typiclust_vs_coreset", "plot_digits_budget_curves"]
-)
-def test_gallery_example_runs(name, monkeypatch):
+def test_typiclust_vs_coreset_example_runs(monkeypatch):
     plt = pytest.importorskip("matplotlib.pyplot")
     monkeypatch.setattr(plt, "show", lambda: None)
-    if name == "plot_digits_budget_curves":
-        import skactive.cli._demo as demo
+    load("plot_typiclust_vs_coreset")
+    plt.close("all")
 
-        run_demo = demo.run_demo
-        monkeypatch.setattr(
-            demo, "run_demo", lambda **kw: run_demo(**{**kw, "n_seeds": 1})
-        )
-    load(name)
+
+def test_digits_budget_curves_example_is_the_demo():
+    plt = pytest.importorskip("matplotlib.pyplot")
+    from skactive.cli._demo import run_demo
+
+    example = load("plot_digits_budget_curves")
+    accuracy = example.run(n_seeds=1)
+    demo = run_demo(n_seeds=1, step=10, max_labels=60)
+    assert list(accuracy) == ["TypiClust", "Coreset", "Random"]
+    for name, acc in accuracy.items():
+        np.testing.assert_array_equal(acc, demo[name])
+    table = example.format_table(accuracy).splitlines()
+    assert table[0].split() == ["labels", "TypiClust", "Coreset", "Random"]
+    assert len(table) == 1 + len(example.N_LABELS)
+    example.plot(accuracy)
     plt.close("all")

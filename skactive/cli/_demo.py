@@ -7,13 +7,10 @@ import io
 import math
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
 from sklearn.datasets import load_digits
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
 from skactive.cli._io import (
@@ -23,49 +20,10 @@ from skactive.cli._io import (
     write_output,
 )
 from skactive.cli._samplers import feature_samplers
+from skactive.evaluation import budget_curve
 
 # The samplers compared, by display name: TypiClust, Coreset, Random, then others.
 STRATEGIES = dict(feature_samplers())
-
-
-def score_labeled(X_train, y_train, picks, X_test, y_test, C=1.0):
-    """Test accuracy of a LogisticRegression trained on the picked points only.
-
-    With a single class among the picks, that class is predicted everywhere.
-    """
-    classes = np.unique(y_train[picks])
-    if len(classes) == 1:
-        return float(np.mean(y_test == classes[0]))
-    model = LogisticRegression(C=C, max_iter=2000)
-    return float(model.fit(X_train[picks], y_train[picks]).score(X_test, y_test))
-
-
-def budget_curve(sampler, X_train, y_train, X_test, y_test, n_labels, C=1.0):
-    """Accuracy after each round of a cold-start loop with ``sampler``.
-
-    The sampler is fitted on ``X_train``; round ``r`` asks it for the labels that
-    bring the labeled count to ``n_labels[r]``, then a LogisticRegression (``C``)
-    trained on all labeled rows is scored on the test set.
-
-    Returns
-    -------
-    accuracy : list of float
-        One per round.
-    seconds : float
-        Time spent in ``query``.
-    """
-    sampler.fit(X_train)
-    mask = np.zeros(len(X_train), dtype=bool)
-    accuracy, seconds = [], 0.0
-    for n in n_labels:
-        t0 = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)  # duplicate points
-            mask[sampler.query(mask, budget=int(n - mask.sum()))] = True
-        seconds += time.perf_counter() - t0
-        picks = np.flatnonzero(mask)
-        accuracy.append(score_labeled(X_train, y_train, picks, X_test, y_test, C))
-    return accuracy, seconds
 
 
 def run_demo(n_seeds=5, step=10, max_labels=60, test_size=0.3):
