@@ -6,9 +6,11 @@ from importlib.metadata import PackageNotFoundError, version
 
 from skactive.base import BaseSampler
 from skactive.samplers import (
+    BudgetSwitchSampler,
     CoresetSampler,
     RandomSampler,
     TypiClustSampler,
+    UncertaintySampler,
     k_center_greedy,
     typicality,
 )
@@ -20,9 +22,11 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 __all__ = [
     "BaseSampler",
+    "BudgetSwitchSampler",
     "CoresetSampler",
     "RandomSampler",
     "TypiClustSampler",
+    "UncertaintySampler",
     "__version__",
     "k_center_greedy",
     "typicality",

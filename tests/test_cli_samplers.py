@@ -56,7 +56,7 @@ def test_feature_samplers_are_every_shipped_sampler_in_the_commands_order():
 def test_feature_samplers_skip_samplers_needing_labels_or_an_estimator(monkeypatch):
     shipped = all_samplers()
     extra = [
-        ("UncertaintySampler", UncertaintySampler),
+        ("FakeUncertaintySampler", UncertaintySampler),
         ("HerdingSampler", HerdingSampler),
         ("ExpectedErrorSampler", ExpectedErrorSampler),
     ]
@@ -64,13 +64,15 @@ def test_feature_samplers_skip_samplers_needing_labels_or_an_estimator(monkeypat
     names = [name for name, _ in cli_samplers.feature_samplers()]
     assert names[:3] == ["TypiClust", "Coreset", "Random"]
     assert "Herding" in names[3:]
-    assert "Uncertainty" not in names and "ExpectedError" not in names
+    assert "FakeUncertainty" not in names and "ExpectedError" not in names
+    assert "Uncertainty" not in names and "BudgetSwitch" not in names
 
 
 def test_select_methods_are_the_lower_cased_short_names():
     assert list(METHODS)[:3] == ["typiclust", "coreset", "random"]
-    expected = {name.lower(): cls for name, cls in cli_samplers.feature_samplers()}
+    expected = {name.lower(): cls for name, cls in cli_samplers.command_samplers()}
     assert METHODS == expected
+    assert {cls for cls in METHODS.values()} == {cls for _, cls in all_samplers()}
     parser = build_parser()
     argv = ["select", "pool.npy", "--budget", "1"]
     assert parser.parse_args(argv).method == "typiclust"

@@ -37,24 +37,27 @@ def pools(draw):
         mask[rs.randint(n)] = False
     budget = draw(st.integers(1, int((~mask).sum())))
     cold = draw(st.booleans())
-    return X, (None if cold else mask), budget, draw(st.integers(0, 1000))
+    # Labels with one to three classes, some labeled points pending (-1).
+    y = rs.randint(draw(st.integers(1, 3)), size=n)
+    y[rs.rand(n) < draw(st.floats(0, 0.5))] = -1
+    return X, (None if cold else mask), budget, draw(st.integers(0, 1000)), y
 
 
 @pytest.mark.parametrize("Sampler", SAMPLERS)
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=pools())
 def test_query_contract(Sampler, case):
-    X, mask, budget, seed = case
+    X, mask, budget, seed, y = case
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # duplicate points
-        check_query_contract(Sampler(random_state=seed), X, mask, budget)
+        check_query_contract(Sampler(random_state=seed), X, mask, budget, y=y)
 
 
 @pytest.mark.parametrize("Sampler", SAMPLERS)
 @settings(max_examples=15, deadline=None)
 @given(case=pools())
 def test_all_false_mask_is_a_cold_start(Sampler, case):
-    X, _, budget, seed = case
+    X, _, budget, seed, _ = case
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         sampler = Sampler(random_state=seed).fit(X)
@@ -70,8 +73,8 @@ def test_all_false_mask_is_a_cold_start(Sampler, case):
 def test_selection_order_is_stable_across_budgets(Sampler, case):
     """Samplers tagged prefix_stable (greedy and random orders): a smaller query is
     a prefix of a larger one. (TypiClust re-clusters for each budget, by design.)"""
-    X, mask, budget, seed = case
+    X, mask, budget, seed, y = case
     sampler = Sampler(random_state=seed).fit(X)
-    full = sampler.query(mask, budget)
+    full = sampler.query(mask, budget, y=y)
     for b in range(1, budget):
-        np.testing.assert_array_equal(sampler.query(mask, b), full[:b])
+        np.testing.assert_array_equal(sampler.query(mask, b, y=y), full[:b])

@@ -627,6 +627,85 @@ def _labeled_text(path, n_samples, ids):
     return rows.astype(np.intp)
 
 
+def load_labels(path, n_samples, ids=None):
+    """The labeled rows and their labels, from a text file of ``row id, label``.
+
+    One row per line, the id and the label separated by a comma, a tab or a
+    semicolon (quoted fields as spreadsheets write them); a first line whose id is
+    not a row id (``id,label`` as ``pandas.DataFrame.to_csv(index=False)`` writes
+    it) is a header. ``#`` starts a comment line. Labels are kept as text.
+
+    Parameters
+    ----------
+    path : path-like
+        The file.
+    n_samples : int
+        The number of rows in the pool.
+    ids : list of str or None, default=None
+        The pool's ``--id-column`` values: the file then holds these ids; else it
+        holds row numbers from 0.
+
+    Returns
+    -------
+    rows : ndarray of shape (n_labeled,), dtype=intp
+        The labeled rows, in file order.
+    labels : ndarray of shape (n_labeled,), dtype=object
+        Their labels (str).
+    """
+    path = Path(path)
+    _check_file(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _decode_error(path, exc) from None
+    lines = [
+        (number, line)
+        for number, line in enumerate(text.splitlines(), 1)
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    if not lines:
+        raise InputError(f"{path}: no labels (expected 'row id, label' per line)")
+    first = lines[0][1]
+    delimiter = max((",", "\t", ";"), key=first.count)
+    where = None if ids is None else {value: row for row, value in enumerate(ids)}
+
+    def row_of(value):
+        value = value.strip()
+        if where is not None:
+            return where.get(value)
+        if re.fullmatch(r"[+-]?\d+", value):
+            return int(value)
+        return None
+
+    rows, labels = [], []
+    for i, (number, line) in enumerate(lines):
+        fields = next(csv.reader([line], delimiter=delimiter))
+        if len(fields) != 2 or not fields[1].strip():
+            raise InputError(
+                f"{path}: line {number}: {line.strip()!r}; expected a row id and a "
+                "label"
+            )
+        row = row_of(fields[0])
+        if row is None:
+            if i == 0:
+                continue  # a header
+            what = "an id of the --id-column" if where is not None else "a row id"
+            raise InputError(
+                f"{path}: line {number}: {fields[0].strip()!r} is not {what}"
+            )
+        rows.append(row)
+        labels.append(fields[1].strip())
+    if not rows:
+        raise InputError(f"{path}: a header and no labels")
+    rows = np.array(rows, dtype=np.int64)
+    _check_range(path, rows, n_samples)
+    unique, counts = np.unique(rows, return_counts=True)
+    if (counts > 1).any():
+        twice = unique[counts > 1][:5].tolist()
+        raise InputError(f"{path}: row ids labeled more than once: {twice}")
+    return rows.astype(np.intp), np.array(labels, dtype=object)
+
+
 # --- outputs ------------------------------------------------------------------
 
 

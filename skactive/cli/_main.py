@@ -111,6 +111,16 @@ def build_parser():
         ),
     )
     select.add_argument(
+        "--labels",
+        metavar="FILE",
+        help=(
+            "labels of the rows labeled already, for the methods that fit a model "
+            "(uncertainty, budgetswitch): a CSV or TSV of 'row id, label' per line "
+            "(an 'id,label' header is fine); these rows count as labeled, and "
+            "--labeled rows without a label as pending"
+        ),
+    )
+    select.add_argument(
         "--output",
         "-o",
         metavar="FILE",

@@ -31,3 +31,18 @@ def feature_samplers():
     order = [name for name in FIRST if name in found]
     order += sorted(set(found) - set(order))
     return [(name, found[name]) for name in order]
+
+
+def command_samplers():
+    """Every sampler skactive ships, in the commands' order.
+
+    Returns
+    -------
+    samplers : list of (str, type)
+        ``(short name, class)`` pairs, as :func:`feature_samplers` gives them,
+        samplers that read labels included.
+    """
+    found = {name.removesuffix("Sampler"): cls for name, cls in all_samplers()}
+    order = [name for name in FIRST if name in found]
+    order += sorted(set(found) - set(order))
+    return [(name, found[name]) for name in order]

@@ -9,18 +9,20 @@ import warnings
 
 import numpy as np
 
+from skactive.base import get_sampler_tags
 from skactive.cli._io import (
     InputError,
     check_destination,
     index_like_column,
     load_features,
     load_labeled,
+    load_labels,
     write_output,
 )
-from skactive.cli._samplers import feature_samplers
+from skactive.cli._samplers import command_samplers
 
 # --method's choices: each sampler's short name, lower-cased ("typiclust").
-METHODS = {name.lower(): cls for name, cls in feature_samplers()}
+METHODS = {name.lower(): cls for name, cls in command_samplers()}
 DEFAULT_METHOD = "typiclust"
 SelectError = InputError
 
@@ -80,7 +82,7 @@ def _progress(args, text):
 
 def _run(args):
     destination = check_destination(
-        args.output, "-o", inputs=(args.features, args.labeled)
+        args.output, "-o", inputs=(args.features, args.labeled, args.labels)
     )
     table = load_features(
         args.features, key=args.key, header=args.header, id_column=args.id_column
@@ -105,6 +107,13 @@ def _run(args):
         if args.labeled
         else np.zeros(len(X), dtype=bool)
     )
+    y = None
+    if args.labels:
+        rows, labels = load_labels(args.labels, len(X), table.ids)
+        # Labeled rows are masked; --labeled rows without a label are pending.
+        mask[rows] = True
+        y = np.full(len(X), None, dtype=object)
+        y[rows] = labels
     n_unlabeled = int((~mask).sum())
     if args.budget > n_unlabeled:
         raise InputError(
@@ -114,6 +123,16 @@ def _run(args):
     sampler = METHODS[args.method](random_state=args.random_state)
     if "verbose" in sampler.get_params():
         sampler.set_params(verbose=0 if args.quiet else 1)
+    if get_sampler_tags(sampler).requires_labels:
+        if y is None and mask.any():
+            raise InputError(
+                f"--method {args.method} fits a model on the labeled rows: give "
+                "their labels with --labels FILE ('row id, label' per line)"
+            )
+        if "missing_label" in sampler.get_params():
+            sampler.set_params(missing_label=None)  # None marks a row without one
+    elif y is not None:
+        notes.append(f"--method {args.method} does not read the labels")
     _progress(
         args,
         f"read {args.features}: {len(X)} rows x {X.shape[1]} feature columns"
@@ -122,9 +141,11 @@ def _run(args):
     _progress(
         args,
         f"{args.method} on {len(X)} rows x {X.shape[1]} features, "
-        f"{int(mask.sum())} labeled, budget {args.budget}",
+        f"{int(mask.sum())} labeled"
+        + ("" if y is None else f" ({len(rows)} with labels)")
+        + f", budget {args.budget}",
     )
-    details = sampler.fit(X).query_details(mask, args.budget)
+    details = sampler.fit(X).query_details(mask, args.budget, y=y)
     write_output(selection_table(details, table.ids), destination)
     if destination.target is not None:
         _progress(args, f"wrote {args.output}")

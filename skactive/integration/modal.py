@@ -16,7 +16,8 @@ from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_array
 
-from skactive.base import BaseSampler
+from skactive.base import BaseSampler, get_sampler_tags
+from skactive.utils._validation import fill_labels
 
 try:
     import modAL.models.learners as _modal_learners
@@ -132,7 +133,13 @@ class SamplerStrategy:
       (it may shrink as labeled rows are removed, or keep them: labeled rows are
       never picked).
     - Pool rows in neither (discarded without a label) are never picked; to the
-      sampler they count as labeled.
+      sampler they count as pending: masked, without a label.
+
+    Samplers that read labels (``UncertaintySampler``, ``BudgetSwitchSampler``...)
+    get the learner's ``y_training`` at the labeled rows. A sampler that fits a
+    model and was given none (``estimator=None``) gets a clone of the learner's
+    estimator (a committee's first member's), set on the strategy's own clone of
+    the sampler at the first query; the sampler you passed is never changed.
 
     Duplicate rows are matched copy by copy. Values are compared, not bytes: ``-0.0``
     equals ``0.0``, and rows of different dtypes are compared at the precision of
@@ -189,12 +196,21 @@ class SamplerStrategy:
                 f"{type(self.sampler).__name__}."
             )
 
-    def _fit(self):
+    def _fit(self, learner):
         self._check_sampler()
         self._pool = check_array(
             self.X, dtype=None, ensure_min_samples=2, input_name="X"
         )
-        self.sampler_ = clone(self.sampler).fit(self._pool)
+        sampler = clone(self.sampler)
+        last = sampler[-1] if isinstance(sampler, Pipeline) else sampler
+        model = _learner_estimator(learner)
+        if (
+            model is not None
+            and get_sampler_tags(last).requires_estimator
+            and last.get_params().get("estimator", False) is None
+        ):
+            last.set_params(estimator=clone(model))
+        self.sampler_ = sampler.fit(self._pool)
         self._groupings = {}
 
     def _grouping(self, dtype):
@@ -270,7 +286,7 @@ class SamplerStrategy:
                 f"n_instances must be at least 1; got n_instances={n_instances}."
             )
         if not hasattr(self, "sampler_"):
-            self._fit()
+            self._fit(learner)
         X_pool = self._check_rows(X_pool, "X_pool")
         training = _training_rows(learner)
         if training is not None:
@@ -311,10 +327,40 @@ class SamplerStrategy:
         sampler = (
             self.sampler_[-1] if isinstance(self.sampler_, Pipeline) else self.sampler_
         )
-        picks, scores = sampler.query(mask, n_instances, return_scores=True)
+        y = None
+        if get_sampler_tags(sampler).requires_labels and training is not None:
+            # Copy k of a training row is copy k of that row in the pool: it has
+            # the label of the k-th training row of that value.
+            t_rank, t_order, t_starts = _group_ranks(t_groups, n_groups)
+            known = pool_ranks < n_train[pool_groups]
+            rows = np.flatnonzero(known)
+            source = t_order[t_starts[pool_groups[rows]] + pool_ranks[rows]]
+            labels = np.asarray(_training_labels(learner))[source]
+            missing = getattr(sampler, "missing_label", -1)
+            y = fill_labels(len(mask), known, labels, missing)
+        picks, scores = sampler.query(mask, n_instances, y=y, return_scores=True)
         _, q_order, q_starts = _group_ranks(q_groups, n_groups)
         positions = q_order[q_starts[pool_groups[picks]] + rank[picks]]
         return positions, scores
+
+
+def _learner_estimator(learner):
+    """The estimator of an ActiveLearner, or of a Committee's first member."""
+    if getattr(learner, "estimator", None) is not None:
+        return learner.estimator
+    for member in getattr(learner, "learner_list", ()):
+        return member.estimator
+    return None
+
+
+def _training_labels(learner):
+    """The labels of the rows of :func:`_training_rows`."""
+    if getattr(learner, "X_training", None) is not None:
+        return learner.y_training
+    for member in getattr(learner, "learner_list", ()):
+        if member.X_training is not None:
+            return member.y_training
+    return None
 
 
 def _training_rows(learner):

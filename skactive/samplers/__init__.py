@@ -4,12 +4,18 @@
 
 from skactive.samplers._coreset import CoresetSampler, k_center_greedy
 from skactive.samplers._random import RandomSampler
+from skactive.samplers._switch import BudgetSwitchSampler, learning_gain
 from skactive.samplers._typiclust import TypiClustSampler, typicality
+from skactive.samplers._uncertainty import UncertaintySampler, uncertainty_scores
 
 __all__ = [
+    "BudgetSwitchSampler",
     "CoresetSampler",
     "RandomSampler",
     "TypiClustSampler",
+    "UncertaintySampler",
     "k_center_greedy",
+    "learning_gain",
     "typicality",
+    "uncertainty_scores",
 ]

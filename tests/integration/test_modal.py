@@ -315,3 +315,57 @@ def test_rows_are_compared_by_value_not_truncated_to_the_pool_dtype():
         strategy(learner, X + 0.5, n_instances=1)  # 0.5 is not truncated to 0
     idx, _ = strategy(learner, X.astype(float), n_instances=3)
     assert len(np.unique(idx)) == 3
+
+
+def direct_label_picks(sampler, X, y, rounds, step=10):
+    """The selection of a label-reading sampler alone, labels given each round."""
+    sampler = sampler.fit(X)
+    mask = np.zeros(len(X), dtype=bool)
+    picked = []
+    for _ in range(rounds):
+        picks = sampler.query(mask, step, y=np.where(mask, y, -1))
+        picked.append(picks)
+        mask[picks] = True
+    return picked
+
+
+@pytest.mark.parametrize("name", ["uncertainty", "switch"])
+def test_modal_loop_gives_labels_and_the_learners_estimator(digits, name):
+    from skactive import BudgetSwitchSampler, UncertaintySampler
+
+    X, y = digits
+    model = LogisticRegression(C=3.0, max_iter=800)
+    make = {
+        "uncertainty": lambda **kw: UncertaintySampler(random_state=0, **kw),
+        "switch": lambda **kw: BudgetSwitchSampler(switch=20, random_state=0, **kw),
+    }[name]
+    user_sampler = make()
+    learner = ActiveLearner(model, query_strategy=SamplerStrategy(user_sampler, X))
+    got = run_loop(learner, X, y, rounds=4)
+    # The learner's estimator, cloned, is the one the sampler fitted.
+    expected = direct_label_picks(make(estimator=model), X, y, rounds=4)
+    for g, e in zip(got, expected, strict=True):
+        np.testing.assert_array_equal(g, e)
+    assert user_sampler.estimator is None  # the user's object is left alone
+    assert learner.query_strategy.sampler_.estimator.C == 3.0
+    # A different estimator would have picked otherwise after the cold start.
+    other = direct_label_picks(make(), X, y, rounds=4)
+    assert any(not np.array_equal(g, o) for g, o in zip(got, other, strict=True))
+
+
+def test_rows_dropped_without_a_label_are_pending_not_labeled(digits):
+    from skactive import UncertaintySampler
+
+    X, y = digits
+    strategy = SamplerStrategy(UncertaintySampler(random_state=0), X)
+    learner = ActiveLearner(LogisticRegression(max_iter=800), query_strategy=strategy)
+    learner.teach(X[:30], y[:30])
+    keep = np.arange(60, len(X))  # rows 30..59 dropped, unlabeled
+    idx, _ = learner.query(X[keep], n_instances=10)
+    mask = strategy.last_labeled_mask_
+    assert mask[:60].all() and not mask[60:].any()
+    # The model saw rows 0..29 only: the pending rows 30..59 have no label.
+    direct = UncertaintySampler(estimator=LogisticRegression(max_iter=800))
+    direct.fit(X)
+    labels = np.where(np.arange(len(X)) < 30, y, -1)
+    np.testing.assert_array_equal(keep[idx], direct.query(mask, 10, y=labels))

@@ -1,0 +1,263 @@
+# Authors: The skactive developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""A sampler that switches from a low-budget strategy to a high-budget one as the
+labels grow (Hacohen, Dekel and Weinshall, ICML 2022: opposite strategies suit low
+and high budgets)."""
+
+import numbers
+import warnings
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import StratifiedShuffleSplit
+
+from skactive.base import BaseSampler, SamplerTags, get_sampler_tags
+from skactive.samplers._uncertainty import UncertaintySampler, default_estimator
+from skactive.utils._compat import HasMethods, Interval, StrOptions
+from skactive.utils._validation import fill_labels
+
+
+def learning_gain(X, y, estimator=None, n_repeats=5, random_state=0):
+    """How much a model gains from the second half of the labels it has.
+
+    Accuracy on held-out labeled points of ``estimator`` trained on a quarter of
+    the labels, and on half of them (the other half held out), over
+    ``n_repeats`` stratified random splits: the gain is the difference of the mean
+    accuracies, what doubling the labels bought at this size. It falls as the
+    learning curve flattens, the point where the low-budget strategy's typical
+    points stop paying (the spirit of SelectAL's derivative test, Hacohen and
+    Weinshall, 2023).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_labeled, n_features)
+        The labeled points.
+    y : ndarray of shape (n_labeled,)
+        Their labels, at least two classes.
+    estimator : estimator or None, default=None
+        The classifier; ``None``: :func:`default_estimator`.
+    n_repeats : int, default=5
+        Random splits averaged over.
+    random_state : int, default=0
+        Seeds the splits.
+
+    Returns
+    -------
+    gain : float
+        Mean accuracy with half the labels minus mean accuracy with a quarter;
+        ``inf`` when there are too few labels to split (fewer than two per
+        class in a quarter).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skactive.samplers import learning_gain
+    >>> X, y = load_digits(return_X_y=True)
+    >>> bool(learning_gain(X[:200], y[:200]) > learning_gain(X[:1000], y[:1000]))
+    True
+    """
+    model = default_estimator() if estimator is None else estimator
+    classes, counts = np.unique(y, return_counts=True)
+    n = len(y)
+    if len(classes) < 2 or n // 4 < 2 * len(classes) or counts.min() < 2:
+        return np.inf
+    splits = StratifiedShuffleSplit(
+        n_splits=n_repeats,
+        train_size=n // 2,
+        test_size=n - n // 2,
+        random_state=random_state,
+    )
+    gains = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for train, test in splits.split(X, y):
+            half = clone(model).fit(X[train], y[train]).score(X[test], y[test])
+            quarter_rows = train[: len(train) // 2]
+            if len(np.unique(y[quarter_rows])) < 2:
+                return np.inf
+            quarter = clone(model).fit(X[quarter_rows], y[quarter_rows])
+            gains.append(half - quarter.score(X[test], y[test]))
+    return float(np.mean(gains))
+
+
+class BudgetSwitchSampler(BaseSampler):
+    """TypiClust while labels are few, uncertainty sampling once they are many.
+
+    Hacohen, Dekel and Weinshall (2022) show that the strategies that pay at low
+    budgets (typical, diverse points) and at high budgets (uncertain points) are
+    opposite, with a crossover that moves with the data and the features. This
+    sampler holds one of each and decides, at each query, from the labels given,
+    which one answers.
+
+    Parameters
+    ----------
+    low : sampler or None, default=None
+        Answers below the switch; ``None``:
+        ``TypiClustSampler(random_state=random_state)``.
+    high : sampler or None, default=None
+        Answers from the switch on; ``None``:
+        ``UncertaintySampler(estimator=estimator, random_state=random_state)``.
+    estimator : estimator or None, default=None
+        The classifier of the default ``high`` sampler and of ``switch="auto"``'s
+        rule; ``None``: :func:`~skactive.samplers._uncertainty.default_estimator`
+        (a LogisticRegression with ``C=10`` on L2-normalised rows).
+    switch : "auto" or int, default="auto"
+        The rule.
+
+        - An int ``n``: ``high`` answers once ``n`` points have known labels (or,
+          with ``per_class=True``, once every labeled class has ``n``).
+        - ``"auto"``: ``high`` answers once doubling the labels stops paying:
+          when :func:`learning_gain` (the accuracy a model trained on half of the
+          labels has over one trained on a quarter, on held-out labels) falls
+          below ``min_gain``.
+    per_class : bool, default=False
+        With an int ``switch``, count labels per class (the smallest count of
+        the classes seen).
+    min_gain : float, default=0.03
+        The gain below which ``switch="auto"`` moves to ``high``.
+    missing_label : int, float, str or None, default=-1
+        The value of ``y`` that marks a masked point as pending.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the default ``low`` and ``high`` samplers.
+
+    Attributes
+    ----------
+    low_ : sampler
+        The fitted clone of ``low``.
+    high_ : sampler
+        The fitted clone of ``high``.
+    n_samples_fit_ : int
+        Number of points in the fitted pool.
+    n_features_in_ : int
+        Number of features seen during :meth:`fit`.
+
+    See Also
+    --------
+    TypiClustSampler : The default low-budget sampler.
+    UncertaintySampler : The default high-budget sampler.
+
+    Notes
+    -----
+    Parameters of the two samplers are set as in a Pipeline:
+    ``BudgetSwitchSampler(low__n_neighbors=10)`` is not valid, but
+    ``set_params(low__n_neighbors=10)`` is, and ``get_params()`` lists them.
+    :meth:`query_details` says which one answered (``strategy``: ``"low"`` or
+    ``"high"``) and, with ``switch="auto"``, the ``gain`` measured. The rule is
+    decided from the labels alone, at every query: nothing is remembered between
+    queries.
+
+    References
+    ----------
+    .. [1] G. Hacohen, A. Dekel and D. Weinshall, "Active Learning on a Budget:
+       Opposite Strategies Suit High and Low Budgets", ICML 2022.
+    .. [2] G. Hacohen and D. Weinshall, "How to Select Which Active Learning
+       Strategy is Best Suited for Your Specific Problem and Budget", NeurIPS
+       2023.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_digits
+    >>> from skactive import BudgetSwitchSampler
+    >>> X, y = load_digits(return_X_y=True)
+    >>> sampler = BudgetSwitchSampler(switch=30, random_state=0).fit(X)
+    >>> mask = np.zeros(len(X), dtype=bool)
+    >>> for _ in range(4):
+    ...     details = sampler.query_details(mask, 10, y=np.where(mask, y, -1))
+    ...     mask[details.indices] = True
+    ...     print(details.strategy, end=" ")
+    low low low high
+    """
+
+    _parameter_constraints: dict = {
+        **BaseSampler._parameter_constraints,
+        "low": [HasMethods(["fit", "query"]), None],
+        "high": [HasMethods(["fit", "query"]), None],
+        "estimator": [HasMethods(["fit"]), None],
+        "switch": [
+            StrOptions({"auto"}),
+            Interval(numbers.Integral, 0, None, closed="left"),
+        ],
+        "per_class": ["boolean"],
+        "min_gain": [Interval(numbers.Real, None, None, closed="neither")],
+        "missing_label": [int, float, str, None],
+    }
+
+    def __init__(
+        self,
+        low=None,
+        high=None,
+        estimator=None,
+        switch="auto",
+        per_class=False,
+        min_gain=0.03,
+        missing_label=-1,
+        random_state=None,
+    ):
+        super().__init__(random_state=random_state)
+        self.low = low
+        self.high = high
+        self.estimator = estimator
+        self.switch = switch
+        self.per_class = per_class
+        self.min_gain = min_gain
+        self.missing_label = missing_label
+
+    def __sampler_tags__(self):
+        return SamplerTags(requires_labels=True, requires_estimator=True)
+
+    def _samplers(self):
+        from skactive.samplers._typiclust import TypiClustSampler
+
+        low = self.low
+        if low is None:
+            low = TypiClustSampler(random_state=self.random_state)
+        high = self.high
+        if high is None:
+            high = UncertaintySampler(
+                estimator=self.estimator, random_state=self.random_state
+            )
+        return low, high
+
+    def _fit(self, X):
+        for name in ("low", "high"):
+            if isinstance(getattr(self, name), type):
+                cls = getattr(self, name)
+                raise TypeError(
+                    f"{name}={cls.__name__} is a class; pass an instance, for "
+                    f"example {name}={cls.__name__}()."
+                )
+        low, high = self._samplers()
+        self.low_ = clone(low).fit(X)
+        self.high_ = clone(high).fit(X)
+        self._X = X
+
+    def _query(self, mask, budget, rng, y):
+        use_high, extra = self._use_high(y)
+        sampler = self.high_ if use_high else self.low_
+        labels = None
+        if y is not None and get_sampler_tags(sampler).requires_labels:
+            # The known labels; every other row (pending or unmasked) is missing
+            # in the sampler's own terms.
+            missing = getattr(sampler, "missing_label", -1)
+            labels = fill_labels(len(mask), y.known, y.labels, missing)
+        details = sampler.query_details(mask, budget, y=labels)
+        rest = {k: v for k, v in details.items() if k not in ("indices", "scores")}
+        rest.update(extra)
+        rest["strategy"] = "high" if use_high else "low"
+        return details.indices, details.scores, rest
+
+    def _use_high(self, y):
+        if y is None or not y.known.any():
+            return False, {}
+        labels = y.labels
+        if self.switch != "auto":
+            if self.per_class:
+                _, counts = np.unique(labels, return_counts=True)
+                return bool(counts.min() >= self.switch and len(counts) > 1), {}
+            return bool(len(labels) >= self.switch), {}
+        gain = learning_gain(
+            self._X[y.known], labels, estimator=self.estimator, random_state=0
+        )
+        return bool(gain < self.min_gain), {"gain": gain}

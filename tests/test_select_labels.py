@@ -1,0 +1,154 @@
+# Authors: The skactive developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""``skactive select --labels``: model-based samplers on an embedding file."""
+
+import csv
+import io
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+
+from skactive import BudgetSwitchSampler, UncertaintySampler
+from skactive.cli import main
+
+
+@pytest.fixture
+def pool(tmp_path):
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:300], y[:300]
+    np.save(tmp_path / "emb.npy", X)
+    return tmp_path, X, y
+
+
+def rows_of(capsys):
+    out = capsys.readouterr().out
+    return [int(r["row"]) for r in csv.DictReader(io.StringIO(out))]
+
+
+def expected(sampler, X, y, labeled, pending=(), budget=5):
+    mask = np.zeros(len(X), dtype=bool)
+    mask[list(labeled) + list(pending)] = True
+    labels = np.full(len(X), -1)
+    labels[list(labeled)] = y[list(labeled)]
+    return sampler.fit(X).query(mask, budget, y=labels).tolist()
+
+
+def test_labels_file_drives_uncertainty_sampling(pool, capsys):
+    path, X, y = pool
+    labeled = list(range(0, 60, 2))
+    text = "id,label\n" + "".join(f"{r},{y[r]}\n" for r in labeled)
+    (path / "labels.csv").write_text(text)
+    assert (
+        main(
+            [
+                "select",
+                str(path / "emb.npy"),
+                "--budget",
+                "5",
+                "--method",
+                "uncertainty",
+                "--labels",
+                str(path / "labels.csv"),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    assert rows_of(capsys) == expected(
+        UncertaintySampler(random_state=0), X, y, labeled
+    )
+
+
+def test_labeled_rows_beside_labels_are_pending(pool, capsys):
+    path, X, y = pool
+    labeled, pending = list(range(40)), [100, 101, 102]
+    (path / "labels.tsv").write_text("".join(f"{r}\t{y[r]}\n" for r in labeled))
+    (path / "pending.txt").write_text("".join(f"{r}\n" for r in pending))
+    argv = [
+        "select",
+        str(path / "emb.npy"),
+        "--budget",
+        "5",
+        "--method",
+        "budgetswitch",
+        "--labels",
+        str(path / "labels.tsv"),
+        "--labeled",
+        str(path / "pending.txt"),
+        "--quiet",
+    ]
+    assert main(argv) == 0
+    got = rows_of(capsys)
+    assert not set(got) & set(pending + labeled)
+    assert got == expected(BudgetSwitchSampler(random_state=0), X, y, labeled, pending)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("0,1\n0,2\n", "labeled more than once: \\[0\\]"),
+        ("0,1\n999,2\n", "999"),
+        ("0,1\nfive,2\n", "line 2: 'five' is not a row id"),
+        ("0,1\n3\n", "line 2: '3'; expected a row id and a label"),
+        ("id,label\n", "a header and no labels"),
+        ("", "no labels"),
+    ],
+)
+def test_bad_labels_files_are_one_line_errors(pool, capsys, text, message):
+    path, _, _ = pool
+    (path / "labels.csv").write_text(text)
+    argv = [
+        "select",
+        str(path / "emb.npy"),
+        "--budget",
+        "2",
+        "--method",
+        "uncertainty",
+        "--labels",
+        str(path / "labels.csv"),
+    ]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "labels.csv" in err
+    import re
+
+    assert re.search(message, err), err
+
+
+def test_a_model_based_method_without_labels_names_the_option(pool, capsys):
+    path, _, _ = pool
+    (path / "labeled.txt").write_text("0\n1\n")
+    argv = [
+        "select",
+        str(path / "emb.npy"),
+        "--budget",
+        "2",
+        "--method",
+        "uncertainty",
+        "--labeled",
+        str(path / "labeled.txt"),
+    ]
+    assert main(argv) == 1
+    assert "--labels FILE" in capsys.readouterr().err
+    # A cold start needs no labels: TypiClust answers.
+    argv = [
+        "select",
+        str(path / "emb.npy"),
+        "--budget",
+        "2",
+        "--method",
+        "uncertainty",
+        "--quiet",
+    ]
+    assert main(argv) == 0
+
+
+def test_every_sampler_is_a_method(capsys):
+    from skactive.utils import all_samplers
+
+    with pytest.raises(SystemExit):
+        main(["select", "--help"])
+    out = capsys.readouterr().out
+    for name, _ in all_samplers():
+        assert name.removesuffix("Sampler").lower() in out
