@@ -116,6 +116,31 @@ def one_seed(X, y, seed, verify=False):
     return n, out
 
 
+def auto_only(X, y, seed):
+    """``BudgetSwitchSampler()`` alone, on the seed's split: (curve, strategies)."""
+    X_tr, X_te, y_tr, y_te = train_test_split(
+        X, y, test_size=0.3, stratify=y, random_state=seed
+    )
+    auto = BudgetSwitchSampler(random_state=seed).fit(X_tr)
+    _, acc, _, used = rounds(auto, X_tr, y_tr, X_te, y_te)
+    return acc, np.array([u == "high" for u in used])
+
+
+def load_runs(path, n_seeds):
+    """The runs a ``--save`` kept: (n, runs)."""
+    saved = np.load(path)
+    runs = []
+    for seed in range(n_seeds):
+        runs.append(
+            {
+                k.rsplit("_", 1)[0]: saved[k]
+                for k in saved.files
+                if k != "n" and k.rsplit("_", 1)[1] == str(seed)
+            }
+        )
+    return saved["n"], runs
+
+
 def switch_curve(runs, n, min_gain):
     """Each seed's curve under the auto rule: TypiClust until the first round
     whose gain is below ``min_gain`` (the rule is asked before each query, on the
@@ -146,20 +171,36 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--verify", action="store_true")
     parser.add_argument("--save")
+    parser.add_argument(
+        "--against",
+        metavar="FILE.npz",
+        help="take every curve but BudgetSwitchSampler's from a --save of this "
+        "data, and run BudgetSwitchSampler() alone (implies --verify)",
+    )
     args = parser.parse_args(argv)
     X, y = load(args.data)
     runs = []
     with threadpool_limits(1), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        for seed in range(args.seeds):
-            n, out = one_seed(X, y, seed, verify=args.verify)
-            runs.append(out)
+        if args.against:
+            n, runs = load_runs(args.against, args.seeds)
+            args.verify = True
+            for seed, out in enumerate(runs):
+                t0 = time.perf_counter()
+                out["switch (auto)"], out["auto_strategy"] = auto_only(X, y, seed)
+                print(f"  seed {seed}: {time.perf_counter() - t0:.0f} s", flush=True)
+        else:
+            for seed in range(args.seeds):
+                n, out = one_seed(X, y, seed, verify=args.verify)
+                runs.append(out)
     curves = {
         name: np.array([r[name] for r in runs])
         for name in ("random", "TypiClust", "margin")
     }
-    auto, points = switch_curve(runs, n, BudgetSwitchSampler().min_gain)
-    curves["switch (auto, replayed)"] = auto
+    points = None
+    if not args.against:  # a saved gain may be another version's rule
+        auto, points = switch_curve(runs, n, BudgetSwitchSampler().min_gain)
+        curves["switch (auto, replayed)"] = auto
     if args.verify:
         curves["switch (auto)"] = np.array([r["switch (auto)"] for r in runs])
     for s in (40, 60):
@@ -175,7 +216,19 @@ def main(argv=None):
             f"{name}: worst {gap[cols].min():+.1f}, mean {gap[cols].mean():+.2f} "
             "points against the better of TypiClust and margin"
         )
-    print(f"auto switch points (labels): {sorted(points.tolist())}")
+    if points is not None:
+        print(f"auto switch points (labels, replayed): {sorted(points.tolist())}")
+    if args.verify:
+        first = [int(n[np.argmax(r["auto_strategy"])]) - STEP for r in runs]
+        print(f"auto switch points (labels, run): {sorted(first)}")
+        back = sum(
+            bool(np.any(np.diff(r["auto_strategy"].astype(int)) < 0)) for r in runs
+        )
+        print(f"runs that went back from high to low: {back}")
+    rand = 100 * curves["random"].mean(0)
+    for name in [k for k in curves if k.startswith("switch (auto")]:
+        above = 100 * curves[name].mean(0) - rand
+        print(f"{name}: at least {above.min():+.1f} points above random")
     if args.save:
         np.savez(
             args.save,

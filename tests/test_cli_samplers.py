@@ -82,4 +82,4 @@ def test_select_methods_are_the_lower_cased_short_names():
 
 def test_demo_strategies_are_the_short_names_typiclust_first():
     assert list(STRATEGIES)[:3] == ["TypiClust", "Coreset", "Random"]
-    assert STRATEGIES == dict(cli_samplers.feature_samplers())
+    assert STRATEGIES == dict(cli_samplers.command_samplers())

@@ -17,14 +17,19 @@ from skactive.cli._demo import format_table, run_demo
 def test_run_demo_shapes_and_learning():
     results = run_demo(n_seeds=2, step=10, max_labels=30)
     np.testing.assert_array_equal(results["n_labels"], [10, 20, 30])
-    for name in ("TypiClust", "Coreset", "Random"):
+    names = ["TypiClust", "Coreset", "Random", "BudgetSwitch", "Uncertainty"]
+    for name in names:
         assert results[name].shape == (2, 3)
         assert np.all((results[name] > 0) & (results[name] <= 1))
     # More labels help every strategy on average.
-    for name in ("TypiClust", "Coreset", "Random"):
+    for name in names:
         assert results[name][:, -1].mean() > results[name][:, 0].mean()
+    # Uncertainty sampling starts from TypiClust's first round (its fallback).
+    np.testing.assert_array_equal(
+        results["Uncertainty"][:, 0], results["TypiClust"][:, 0]
+    )
     table = format_table(results)
-    assert table.splitlines()[0].split() == ["labels", "TypiClust", "Coreset", "Random"]
+    assert table.splitlines()[0].split() == ["labels", *names]
     assert len(table.splitlines()) == 4
 
 

@@ -25,10 +25,15 @@ def test_modal_loop_example():
         "TypiClust",
         "TypiClust, then uncertainty",
         "uncertainty (random start)",
+        "budget switch",
         "random",
     }
     for acc in curves.values():
-        assert acc.shape == (1, 5) and np.all((acc > 0) & (acc <= 1))
+        assert acc.shape == (1, 10) and np.all((acc > 0) & (acc <= 1))
+    # The switch runs TypiClust while labels are few (its first rounds are TypiClust's).
+    np.testing.assert_array_equal(
+        curves["TypiClust"][:, :3], curves["budget switch"][:, :3]
+    )
     # Both TypiClust plans share the first two rounds; so do the two random starts.
     np.testing.assert_array_equal(
         curves["TypiClust"][:, :2], curves["TypiClust, then uncertainty"][:, :2]
@@ -51,12 +56,13 @@ def test_digits_budget_curves_example_is_the_demo():
 
     example = load("plot_digits_budget_curves")
     accuracy = example.run(n_seeds=1)
-    demo = run_demo(n_seeds=1, step=10, max_labels=60)
-    assert list(accuracy) == ["TypiClust", "Coreset", "Random"]
+    demo = run_demo(n_seeds=1, step=10, max_labels=150)
+    names = ["TypiClust", "Coreset", "Random", "BudgetSwitch", "Uncertainty"]
+    assert list(accuracy) == names
     for name, acc in accuracy.items():
         np.testing.assert_array_equal(acc, demo[name])
     table = example.format_table(accuracy).splitlines()
-    assert table[0].split() == ["labels", "TypiClust", "Coreset", "Random"]
+    assert table[0].split() == ["labels", *names]
     assert len(table) == 1 + len(example.N_LABELS)
     example.plot(accuracy)
     plt.close("all")

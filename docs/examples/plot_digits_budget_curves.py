@@ -1,13 +1,17 @@
 # Authors: The skactive developers
 # SPDX-License-Identifier: BSD-3-Clause
 """
-Learning curves on digits: TypiClust, Coreset and random
-========================================================
+Learning curves on digits: from the first label to the 150th
+=============================================================
 
 What ``skactive demo`` runs: scikit-learn's digits, a cold start, rounds of 10 labels
-up to 60 chosen by each strategy, a LogisticRegression trained on the labeled points
+up to 150 chosen by each strategy, a LogisticRegression trained on the labeled points
 and scored on a held-out 30 %, over 5 seeds. TypiClust leads by a wide margin at the
-lowest budgets; Coreset, built for high budgets, catches up as labels accumulate.
+lowest budgets; uncertainty sampling (TypiClust's first round, then the margin of a
+model fitted on the labels) and Coreset, built for high budgets, catch up as labels
+accumulate and then lead: opposite strategies suit low and high budgets.
+:class:`~skactive.BudgetSwitchSampler` follows TypiClust while labels are few and
+moves to uncertainty sampling on its own.
 
 :func:`skactive.evaluation.budget_curve` runs the loop: it fits the sampler on the
 training split, asks it for the labels of each round and scores the model trained on
@@ -19,7 +23,13 @@ import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
-from skactive import CoresetSampler, RandomSampler, TypiClustSampler
+from skactive import (
+    BudgetSwitchSampler,
+    CoresetSampler,
+    RandomSampler,
+    TypiClustSampler,
+    UncertaintySampler,
+)
 from skactive.evaluation import budget_curve
 from skactive.plotting import BudgetCurveDisplay
 
@@ -27,8 +37,10 @@ SAMPLERS = {
     "TypiClust": TypiClustSampler,
     "Coreset": CoresetSampler,
     "Random": RandomSampler,
+    "BudgetSwitch": BudgetSwitchSampler,
+    "Uncertainty": UncertaintySampler,
 }
-N_LABELS = np.arange(10, 61, 10)
+N_LABELS = np.arange(10, 151, 10)
 
 
 def run(n_seeds=5):

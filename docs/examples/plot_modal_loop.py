@@ -5,14 +5,19 @@ TypiClust in a modAL loop
 =========================
 
 A pool-based active-learning loop with modAL on the digits data: 10 labels per round
-up to 50, a LogisticRegression retrained after each round and scored on a held-out
-30 %. Four ways to choose the labels:
+up to 100, a LogisticRegression retrained after each round and scored on a held-out
+30 %. Five ways to choose the labels:
 
 - **TypiClust**: :class:`skactive.TypiClustSampler` as modAL's query strategy, every
   round, from a cold start (no label at all);
 - **TypiClust, then uncertainty**: TypiClust for the first two rounds, then modAL's
   ``uncertainty_sampling`` once the model has something to be uncertain about;
 - **uncertainty**: modAL's usual recipe, 10 random labels, then uncertainty sampling;
+- **budget switch**: :class:`skactive.BudgetSwitchSampler` as the only strategy: it
+  gets the learner's labels and a clone of its estimator from
+  :class:`~skactive.integration.modal.SamplerStrategy`, runs TypiClust while labels are
+  few, and moves to the margin of that estimator when doubling the labels stops
+  paying, with no switch round to choose;
 - **random**: random labels throughout.
 
 modAL-python 0.4.2.1 needs a fix to run on scikit-learn >= 1.8; importing
@@ -26,10 +31,10 @@ from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
-from skactive import RandomSampler, TypiClustSampler
+from skactive import BudgetSwitchSampler, RandomSampler, TypiClustSampler
 from skactive.integration.modal import SamplerStrategy
 
-STEP, ROUNDS = 10, 5
+STEP, ROUNDS = 10, 10
 
 
 def learning_curve(X, y, X_test, y_test, first, then):
@@ -59,10 +64,12 @@ def run(n_seeds=5):
         )
         typiclust = SamplerStrategy(TypiClustSampler(random_state=seed), X_tr)
         random = SamplerStrategy(RandomSampler(random_state=seed), X_tr)
+        switch = SamplerStrategy(BudgetSwitchSampler(random_state=seed), X_tr)
         plans = {
             "TypiClust": (typiclust, (ROUNDS, None)),
             "TypiClust, then uncertainty": (typiclust, (2, uncertainty_sampling)),
             "uncertainty (random start)": (random, (1, uncertainty_sampling)),
+            "budget switch": (switch, (ROUNDS, None)),
             "random": (random, (ROUNDS, None)),
         }
         for name, (first, then) in plans.items():

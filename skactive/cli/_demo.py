@@ -1,7 +1,8 @@
 # Authors: The skactive developers
 # SPDX-License-Identifier: BSD-3-Clause
-"""The demo: TypiClust vs Coreset vs Random on scikit-learn's digits, from a cold
-start, in rounds of labels; a LogisticRegression scored on a held-out split."""
+"""The demo: every sampler (TypiClust, Coreset, Random, the budget switch and
+uncertainty sampling) on scikit-learn's digits, from a cold start, in rounds of
+labels; a LogisticRegression scored on a held-out split."""
 
 import io
 import math
@@ -19,14 +20,15 @@ from skactive.cli._io import (
     check_destination,
     write_output,
 )
-from skactive.cli._samplers import feature_samplers
+from skactive.cli._samplers import command_samplers
 from skactive.evaluation import budget_curve
 
-# The samplers compared, by display name: TypiClust, Coreset, Random, then others.
-STRATEGIES = dict(feature_samplers())
+# The samplers compared, by display name: TypiClust, Coreset, Random, then others
+# (those that read labels get them from budget_curve).
+STRATEGIES = dict(command_samplers())
 
 
-def run_demo(n_seeds=5, step=10, max_labels=60, test_size=0.3):
+def run_demo(n_seeds=5, step=10, max_labels=150, test_size=0.3):
     """Run the learning-curve experiment.
 
     Parameters
@@ -35,7 +37,7 @@ def run_demo(n_seeds=5, step=10, max_labels=60, test_size=0.3):
         Repetitions; seed ``s`` sets both the train/test split and the samplers.
     step : int, default=10
         Labels added per round, from a cold start.
-    max_labels : int, default=60
+    max_labels : int, default=150
         Labels after the last round.
     test_size : float, default=0.3
         Held-out share of the digits, stratified.

@@ -59,8 +59,8 @@ def build_parser():
     demo.add_argument(
         "--max-labels",
         type=_positive_int,
-        default=60,
-        help="labels after the last round, at most the training pool (default: 60)",
+        default=150,
+        help="labels after the last round, at most the training pool (default: 150)",
     )
     demo.add_argument(
         "--plot",

@@ -80,8 +80,21 @@ def test_nested_parameters_as_in_a_pipeline():
     assert clone(sampler).low.n_neighbors == 7
 
 
-def test_learning_gain_needs_two_labels_per_class_in_a_quarter(digits):
+def test_learning_gain_by_hand_and_with_too_few_labels(digits):
+    from sklearn.model_selection import StratifiedShuffleSplit
+
+    from skactive.samplers._uncertainty import default_estimator
+
     X, y = digits
-    assert learning_gain(X[:30], y[:30]) == np.inf
+    assert learning_gain(X[:20], y[:20]) == np.inf  # two labels per class
     assert learning_gain(X[:10], np.zeros(10)) == np.inf
-    assert np.isfinite(learning_gain(X[:200], y[:200]))
+    Xl, yl = X[:90], y[:90]
+    gains = []
+    for train, test in StratifiedShuffleSplit(5, test_size=30, random_state=0).split(
+        Xl, yl
+    ):
+        third = train[:30]
+        full = default_estimator().fit(Xl[train], yl[train]).score(Xl[test], yl[test])
+        part = default_estimator().fit(Xl[third], yl[third]).score(Xl[test], yl[test])
+        gains.append(full - part)
+    assert learning_gain(Xl, yl) == pytest.approx(np.mean(gains))
