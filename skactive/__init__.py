@@ -6,6 +6,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from skactive.base import BaseSampler
 from skactive.samplers import (
+    BADGESampler,
     BudgetSwitchSampler,
     CoresetSampler,
     RandomSampler,
@@ -21,6 +22,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
 __all__ = [
+    "BADGESampler",
     "BaseSampler",
     "BudgetSwitchSampler",
     "CoresetSampler",

@@ -232,9 +232,10 @@ class BaseSampler(BaseEstimator, metaclass=ABCMeta):
         elif self.__sampler_tags__().requires_labels and mask.any():
             raise ValueError(
                 f"{type(self).__name__} fits a model on the labeled points: "
-                f"{np.count_nonzero(mask)} points are labeled, so pass their labels "
-                "as query(labeled_mask, budget, y=labels) (labels over the whole "
-                "pool; only the labeled rows are read)."
+                f"{np.count_nonzero(mask)} points are labeled (or pending), so pass "
+                "their labels as query(labeled_mask, budget, y=labels): labels over "
+                "the whole pool, read only at masked rows, with the missing label "
+                "(-1 by default) at pending ones."
             )
         rng = check_random_state(self.random_state)
         result = self._query(mask, budget, rng, y)

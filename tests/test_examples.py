@@ -57,7 +57,7 @@ def test_digits_budget_curves_example_is_the_demo():
     example = load("plot_digits_budget_curves")
     accuracy = example.run(n_seeds=1)
     demo = run_demo(n_seeds=1, step=10, max_labels=150)
-    names = ["TypiClust", "Coreset", "Random", "BudgetSwitch", "Uncertainty"]
+    names = ["TypiClust", "Coreset", "Random", "BADGE", "BudgetSwitch", "Uncertainty"]
     assert list(accuracy) == names
     for name, acc in accuracy.items():
         np.testing.assert_array_equal(acc, demo[name])

@@ -24,6 +24,7 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
 from skactive import (
+    BADGESampler,
     BudgetSwitchSampler,
     CoresetSampler,
     RandomSampler,
@@ -37,6 +38,7 @@ SAMPLERS = {
     "TypiClust": TypiClustSampler,
     "Coreset": CoresetSampler,
     "Random": RandomSampler,
+    "BADGE": BADGESampler,
     "BudgetSwitch": BudgetSwitchSampler,
     "Uncertainty": UncertaintySampler,
 }

@@ -242,3 +242,43 @@ def k_center_greedy(
     state = KCenterGreedy(X, X_sq, mask, budget, backend, prune, block_size)
     first = None if mask.any() else (rng.choice(X.shape[0]), np.inf)
     return run_greedy(state, budget, first=first, log=log)
+
+
+class DSquaredSeeding:
+    """k-means++ seeding (D-squared sampling) with a distance given as a function.
+
+    ``sq_dist_to(c)`` returns the float64 squared distances from every candidate to
+    candidate ``c``; ``first`` is the first center. Each later pick is drawn with
+    probability proportional to the squared distance to the nearest center so far
+    (uniformly among the candidates left when every distance is 0), with one
+    uniform number from ``rng`` per pick, so a seed gives the same picks. Follows
+    the protocol of :func:`run_greedy`; positions are into the candidates.
+    """
+
+    def __init__(self, n_points, sq_dist_to, rng):
+        self.n_points = n_points
+        self.sq_dist_to = sq_dist_to
+        self.rng = rng
+        self.d = np.full(n_points, np.inf)
+        self.taken = np.zeros(n_points, dtype=bool)
+        self.scanned = 0
+
+    def choose(self):
+        d = np.where(self.taken, 0.0, self.d)
+        total = float(d.sum())
+        u = self.rng.random_sample()
+        if not total > 0 or not np.isfinite(total):
+            free = np.flatnonzero(~self.taken)
+            return int(free[min(int(u * len(free)), len(free) - 1)]), 0.0
+        c = int(np.searchsorted(np.cumsum(d) / total, u, side="right"))
+        c = min(c, self.n_points - 1)
+        while self.taken[c]:  # u at the very top: the last point with mass
+            c -= 1
+        return c, float(self.d[c])
+
+    def add(self, c, last=False):
+        self.taken[c] = True
+        if last:
+            return
+        np.minimum(self.d, np.maximum(self.sq_dist_to(c), 0.0), out=self.d)
+        self.scanned += self.n_points

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Samplers: estimators that choose which points to label next."""
 
+from skactive.samplers._badge import BADGESampler
 from skactive.samplers._coreset import CoresetSampler, k_center_greedy
 from skactive.samplers._random import RandomSampler
 from skactive.samplers._switch import BudgetSwitchSampler, learning_gain
@@ -9,6 +10,7 @@ from skactive.samplers._typiclust import TypiClustSampler, typicality
 from skactive.samplers._uncertainty import UncertaintySampler, uncertainty_scores
 
 __all__ = [
+    "BADGESampler",
     "BudgetSwitchSampler",
     "CoresetSampler",
     "RandomSampler",
