@@ -328,14 +328,17 @@ class SamplerStrategy:
             self.sampler_[-1] if isinstance(self.sampler_, Pipeline) else self.sampler_
         )
         y = None
-        if get_sampler_tags(sampler).requires_labels and training is not None:
+        if get_sampler_tags(sampler).requires_labels:
             # Copy k of a training row is copy k of that row in the pool: it has
-            # the label of the k-th training row of that value.
-            t_rank, t_order, t_starts = _group_ranks(t_groups, n_groups)
+            # the label of the k-th training row of that value. Without training
+            # rows every masked row is pending.
             known = pool_ranks < n_train[pool_groups]
-            rows = np.flatnonzero(known)
-            source = t_order[t_starts[pool_groups[rows]] + pool_ranks[rows]]
-            labels = np.asarray(_training_labels(learner))[source]
+            labels = np.empty(0)
+            if training is not None:
+                _, t_order, t_starts = _group_ranks(t_groups, n_groups)
+                rows = np.flatnonzero(known)
+                source = t_order[t_starts[pool_groups[rows]] + pool_ranks[rows]]
+                labels = np.asarray(_training_labels(learner))[source]
             missing = getattr(sampler, "missing_label", -1)
             y = fill_labels(len(mask), known, labels, missing)
         picks, scores = sampler.query(mask, n_instances, y=y, return_scores=True)

@@ -369,3 +369,18 @@ def test_rows_dropped_without_a_label_are_pending_not_labeled(digits):
     direct.fit(X)
     labels = np.where(np.arange(len(X)) < 30, y, -1)
     np.testing.assert_array_equal(keep[idx], direct.query(mask, 10, y=labels))
+
+
+def test_a_label_sampler_before_any_label_with_rows_dropped(digits):
+    from skactive import BudgetSwitchSampler, TypiClustSampler
+
+    X, y = digits
+    strategy = SamplerStrategy(BudgetSwitchSampler(random_state=0), X)
+    learner = ActiveLearner(LogisticRegression(max_iter=500), query_strategy=strategy)
+    keep = np.arange(20, len(X))  # 20 rows dropped before any label: pending
+    idx, _ = learner.query(X[keep], n_instances=5)
+    mask = np.zeros(len(X), dtype=bool)
+    mask[:20] = True
+    np.testing.assert_array_equal(
+        keep[idx], TypiClustSampler(random_state=0).fit(X).query(mask, 5)
+    )
