@@ -252,8 +252,9 @@ class UncertaintySampler(BaseSampler):
 
 
 def _rank(scores):
-    """Positions of ``scores`` from the largest down, scores within a relative
-    ``1e-9`` of each other tied and ties in position order."""
+    """Positions of ``scores`` from the largest down; scores in one cell of a grid
+    of a relative ``1e-9`` (of the largest magnitude) count as tied, and ties go in
+    position order."""
     scale = max(float(np.max(np.abs(scores))), 1e-300)
     quantum = _TIE_RTOL * scale
     keys = np.floor(scores / quantum)
