@@ -226,10 +226,13 @@ class BaseSampler(BaseEstimator, metaclass=ABCMeta):
         n_samples = self.n_samples_fit_
         mask = check_labeled_mask(labeled_mask, n_samples)
         budget = check_budget(budget, n_samples - np.count_nonzero(mask))
-        y = check_y(y, n_samples)
-        if y is not None:
-            y = _LabelView(y, mask, getattr(self, "missing_label", -1))
-        elif self.__sampler_tags__().requires_labels and mask.any():
+        if isinstance(y, _LabelView):  # from a sampler or adapter of skactive
+            y = y.within(mask)
+        else:
+            y = check_y(y, n_samples)
+            if y is not None:
+                y = _LabelView.from_labels(y, mask, getattr(self, "missing_label", -1))
+        if y is None and self.__sampler_tags__().requires_labels and mask.any():
             raise ValueError(
                 f"{type(self).__name__} fits a model on the labeled points: "
                 f"{np.count_nonzero(mask)} points are labeled (or pending), so pass "
@@ -289,25 +292,63 @@ class BaseSampler(BaseEstimator, metaclass=ABCMeta):
 class _LabelView:
     """The labels a query may read: those of the masked rows.
 
-    ``known`` marks the masked rows whose label is not missing (the rows a model
-    is fitted on), ``pending`` the masked rows without a label, and ``labels`` holds
-    the labels of the ``known`` rows in index order. Only those labels are kept, so
-    no sampler can read the labels of an unmasked row.
+    ``known`` marks the masked rows whose label is known (the rows a model is
+    fitted on), ``pending`` the masked rows without a label, and ``labels`` holds
+    the labels of the ``known`` rows in index order. Only those labels are kept,
+    so no sampler can read the label of an unmasked row. Samplers and adapters
+    that hold a view pass it on as ``y`` as it is: which rows are known is then
+    never encoded in a missing-label value that a real label could equal.
     """
 
-    def __init__(self, y, mask, missing_label):
-        if isinstance(missing_label, float) and np.isnan(missing_label):
+    def __init__(self, known, labels, mask):
+        self.known = known
+        self.pending = mask & ~known
+        self.labels = _tight_labels(labels)
+
+    @classmethod
+    def from_labels(cls, y, mask, missing_label):
+        """The view of ``y`` (labels over the pool) at the masked rows."""
+        if isinstance(missing_label, (float, np.floating)) and np.isnan(missing_label):
             missing = _isnan(y)
         else:
             missing = y == missing_label
         missing = np.asarray(missing, dtype=bool).reshape(len(y))
-        self.known = mask & ~missing
-        self.pending = mask & missing
-        self.labels = y[self.known]
+        known = mask & ~missing
+        return cls(known, y[known], mask)
+
+    @classmethod
+    def from_known(cls, known, labels, mask):
+        """The view of the rows ``known`` (within ``mask``) labeled ``labels``."""
+        labels = np.asarray(labels)
+        if labels.ndim == 2 and labels.shape[1] == 1:
+            labels = labels.ravel()
+        return cls(np.asarray(known, dtype=bool), labels, mask)
+
+    def within(self, mask):
+        """This view for a query with ``mask``, whose masked rows hold ``known``."""
+        if self.known.shape != mask.shape or np.any(self.known & ~mask):
+            raise ValueError(
+                "labels were given for rows that are not in labeled_mask; a labeled "
+                "row must be masked."
+            )
+        return _LabelView(self.known, self.labels, mask)
+
+
+def _tight_labels(labels):
+    """Labels in an array scikit-learn reads: an object array of numbers or
+    booleans (what a missing value of another type leaves) becomes numeric."""
+    labels = np.asarray(labels)
+    if labels.dtype == object and not any(isinstance(v, str) for v in labels):
+        tight = np.asarray(labels.tolist())
+        if tight.dtype != object and tight.shape == labels.shape:
+            return tight
+    return labels
 
 
 def _isnan(y):
     try:
         return np.isnan(y)
     except TypeError:  # strings or objects: NaN only where a float NaN is stored
-        return np.array([isinstance(v, float) and v != v for v in y], dtype=bool)
+        return np.array(
+            [isinstance(v, (float, np.floating)) and v != v for v in y], dtype=bool
+        )

@@ -152,3 +152,58 @@ def test_every_sampler_is_a_method(capsys):
     out = capsys.readouterr().out
     for name, _ in all_samplers():
         assert name.removesuffix("Sampler").lower() in out
+
+
+@pytest.mark.parametrize(
+    "first, message",
+    [("itme0,2", "line 1: 'itme0' is not"), ("0.0,2", "line 1: '0.0' is not")],
+)
+def test_a_bad_first_line_is_not_taken_for_a_header(pool, capsys, first, message):
+    path, _, y = pool
+    text = first + "\n" + "".join(f"{r},{y[r] % 3}\n" for r in range(1, 15))
+    (path / "labels.csv").write_text(text)
+    argv = [
+        "select",
+        str(path / "emb.npy"),
+        "--budget",
+        "2",
+        "--method",
+        "uncertainty",
+        "--labels",
+        str(path / "labels.csv"),
+    ]
+    if first.startswith("itme"):
+        names = [f"item{i}" for i in range(300)]
+        import pandas as pd
+
+        pd.DataFrame(
+            {"name": names, **{f"f{j}": pool[1][:, j] for j in range(64)}}
+        ).to_csv(path / "emb.csv", index=False)
+        text = "itme0,2\n" + "".join(f"item{r},{y[r] % 3}\n" for r in range(1, 15))
+        (path / "labels.csv").write_text(text)
+        argv[1] = str(path / "emb.csv")
+        argv += ["--id-column", "name"]
+    assert main(argv) == 1
+    assert message in capsys.readouterr().err
+
+
+def test_semicolons_with_quoted_commas(pool, capsys):
+    path, X, y = pool
+    labeled = list(range(30))
+    text = "".join(f'{r};"class {y[r]}, grade A"\n' for r in labeled)
+    (path / "labels.csv").write_text(text)
+    argv = [
+        "select",
+        str(path / "emb.npy"),
+        "--budget",
+        "5",
+        "--method",
+        "uncertainty",
+        "--labels",
+        str(path / "labels.csv"),
+        "--quiet",
+    ]
+    assert main(argv) == 0
+    assert rows_of(capsys) == expected(
+        UncertaintySampler(random_state=0), X, y, labeled
+    )

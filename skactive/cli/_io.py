@@ -631,9 +631,10 @@ def load_labels(path, n_samples, ids=None):
     """The labeled rows and their labels, from a text file of ``row id, label``.
 
     One row per line, the id and the label separated by a comma, a tab or a
-    semicolon (quoted fields as spreadsheets write them); a first line whose id is
-    not a row id (``id,label`` as ``pandas.DataFrame.to_csv(index=False)`` writes
-    it) is a header. ``#`` starts a comment line. Labels are kept as text.
+    semicolon (quoted fields as spreadsheets write them). A first line whose id is
+    not a row id and whose label is none of the labels below it (``id,label`` as
+    ``pandas.DataFrame.to_csv(index=False)`` writes it) is a header. ``#`` starts
+    a comment line. Labels are kept as text, stripped of surrounding spaces.
 
     Parameters
     ----------
@@ -665,8 +666,7 @@ def load_labels(path, n_samples, ids=None):
     ]
     if not lines:
         raise InputError(f"{path}: no labels (expected 'row id, label' per line)")
-    first = lines[0][1]
-    delimiter = max((",", "\t", ";"), key=first.count)
+
     where = None if ids is None else {value: row for row, value in enumerate(ids)}
 
     def row_of(value):
@@ -677,9 +677,24 @@ def load_labels(path, n_samples, ids=None):
             return int(value)
         return None
 
+    # The delimiter that splits the most lines into a row id and one more field
+    # (quotes honoured); ties go to the comma, then the tab.
+    def pairs(delimiter):
+        count = 0
+        for _, line in lines[:1000]:
+            fields = next(csv.reader([line], delimiter=delimiter))
+            count += len(fields) == 2 and row_of(fields[0]) is not None
+        return count
+
+    delimiter = max((",", "\t", ";"), key=pairs)
+
+    parsed = [
+        (number, line, next(csv.reader([line], delimiter=delimiter)))
+        for number, line in lines
+    ]
+    later_labels = {f[1].strip() for _, _, f in parsed[1:] if len(f) == 2}
     rows, labels = [], []
-    for i, (number, line) in enumerate(lines):
-        fields = next(csv.reader([line], delimiter=delimiter))
+    for i, (number, line, fields) in enumerate(parsed):
         if len(fields) != 2 or not fields[1].strip():
             raise InputError(
                 f"{path}: line {number}: {line.strip()!r}; expected a row id and a "
@@ -687,8 +702,10 @@ def load_labels(path, n_samples, ids=None):
             )
         row = row_of(fields[0])
         if row is None:
-            if i == 0:
-                continue  # a header
+            # A header names its columns: its id is no row id and its label is
+            # none of the labels below it (an id typo on line 1 stays an error).
+            if i == 0 and fields[1].strip() not in later_labels:
+                continue
             what = "an id of the --id-column" if where is not None else "a row id"
             raise InputError(
                 f"{path}: line {number}: {fields[0].strip()!r} is not {what}"

@@ -16,8 +16,7 @@ from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_array
 
-from skactive.base import BaseSampler, get_sampler_tags
-from skactive.utils._validation import fill_labels
+from skactive.base import BaseSampler, _LabelView, get_sampler_tags
 
 try:
     import modAL.models.learners as _modal_learners
@@ -136,10 +135,12 @@ class SamplerStrategy:
       sampler they count as pending: masked, without a label.
 
     Samplers that read labels (``UncertaintySampler``, ``BudgetSwitchSampler``...)
-    get the learner's ``y_training`` at the labeled rows. A sampler that fits a
-    model and was given none (``estimator=None``) gets a clone of the learner's
-    estimator (a committee's first member's), set on the strategy's own clone of
-    the sampler at the first query; the sampler you passed is never changed.
+    get the learner's ``y_training`` at the labeled rows, whatever the labels are
+    (a label equal to the sampler's ``missing_label`` still counts as known). A
+    sampler that fits a model and was given none (``estimator=None``) gets a clone
+    of the learner's estimator (a committee's first member's) when it has
+    ``predict_proba``, set on the strategy's own clone of the sampler at the first
+    query; the sampler you passed is never changed.
 
     Duplicate rows are matched copy by copy. Values are compared, not bytes: ``-0.0``
     equals ``0.0``, and rows of different dtypes are compared at the precision of
@@ -206,6 +207,7 @@ class SamplerStrategy:
         model = _learner_estimator(learner)
         if (
             model is not None
+            and hasattr(model, "predict_proba")
             and get_sampler_tags(last).requires_estimator
             and last.get_params().get("estimator", False) is None
         ):
@@ -338,9 +340,13 @@ class SamplerStrategy:
                 _, t_order, t_starts = _group_ranks(t_groups, n_groups)
                 rows = np.flatnonzero(known)
                 source = t_order[t_starts[pool_groups[rows]] + pool_ranks[rows]]
-                labels = np.asarray(_training_labels(learner))[source]
-            missing = getattr(sampler, "missing_label", -1)
-            y = fill_labels(len(mask), known, labels, missing)
+                y_training = np.asarray(_training_labels(learner))
+                if y_training.ndim == 2 and y_training.shape[1] == 1:
+                    y_training = y_training.ravel()
+                labels = y_training[source]
+            # Which rows are known is given as such, never as a missing-label
+            # value that a real label (-1, None...) could equal.
+            y = _LabelView.from_known(known, labels, mask)
         picks, scores = sampler.query(mask, n_instances, y=y, return_scores=True)
         _, q_order, q_starts = _group_ranks(q_groups, n_groups)
         positions = q_order[q_starts[pool_groups[picks]] + rank[picks]]

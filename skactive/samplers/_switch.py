@@ -15,7 +15,6 @@ from sklearn.model_selection import StratifiedShuffleSplit
 from skactive.base import BaseSampler, SamplerTags, get_sampler_tags
 from skactive.samplers._uncertainty import UncertaintySampler, default_estimator
 from skactive.utils._compat import HasMethods, Interval, StrOptions
-from skactive.utils._validation import fill_labels
 
 
 def learning_gain(X, y, estimator=None, n_repeats=5, random_state=0):
@@ -237,14 +236,13 @@ class BudgetSwitchSampler(BaseSampler):
     def _query(self, mask, budget, rng, y):
         use_high, extra = self._use_high(y)
         sampler = self.high_ if use_high else self.low_
-        labels = None
-        if y is not None and get_sampler_tags(sampler).requires_labels:
-            # The known labels; every other row (pending or unmasked) is missing
-            # in the sampler's own terms.
-            missing = getattr(sampler, "missing_label", -1)
-            labels = fill_labels(len(mask), y.known, y.labels, missing)
+        # The view of the known labels is passed on as it is, so no missing-label
+        # value of the inner sampler can be mistaken for a real label.
+        labels = y if get_sampler_tags(sampler).requires_labels else None
         details = sampler.query_details(mask, budget, y=labels)
         rest = {k: v for k, v in details.items() if k not in ("indices", "scores")}
+        if "strategy" in rest:  # what the inner sampler did (e.g. its fallback)
+            rest["inner_strategy"] = rest.pop("strategy")
         rest.update(extra)
         rest["strategy"] = "high" if use_high else "low"
         return details.indices, details.scores, rest

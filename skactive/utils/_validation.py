@@ -148,17 +148,3 @@ def check_y(y, n_samples):
             "read)."
         )
     return y
-
-
-def fill_labels(n_samples, known, labels, missing_label):
-    """Labels over a pool of ``n_samples``: ``labels`` at the rows where ``known``
-    is True, ``missing_label`` elsewhere; in the dtype of ``labels`` when it holds
-    ``missing_label`` exactly, else as objects."""
-    labels = np.asarray(labels)
-    out = np.full(n_samples, missing_label, dtype=object)
-    out[known] = labels
-    try:
-        tight = out.astype(labels.dtype)
-    except (TypeError, ValueError):
-        return out
-    return tight if np.array_equal(tight, out) else out

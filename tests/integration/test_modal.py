@@ -384,3 +384,29 @@ def test_a_label_sampler_before_any_label_with_rows_dropped(digits):
     np.testing.assert_array_equal(
         keep[idx], TypiClustSampler(random_state=0).fit(X).query(mask, 5)
     )
+
+
+@pytest.mark.parametrize("labels", ["minus-one", "uint8", "column"])
+def test_modal_labels_of_any_value_and_shape_count_as_known(digits, labels):
+    from skactive import BudgetSwitchSampler
+
+    X, y = digits
+    binary = (y < 5).astype(int)
+    reference = {"minus-one": 2 * binary - 1, "uint8": binary.astype(np.uint8)}.get(
+        labels, binary
+    )
+
+    def first_query(y_train):
+        strategy = SamplerStrategy(BudgetSwitchSampler(switch=10, random_state=0), X)
+        learner = ActiveLearner(
+            LogisticRegression(max_iter=800),
+            query_strategy=strategy,
+            X_training=X[:40],
+            y_training=y_train,
+        )
+        return learner.query(X[40:], n_instances=5)[0]
+
+    y_train = reference[:40]
+    if labels == "column":
+        y_train = y_train.reshape(-1, 1)
+    np.testing.assert_array_equal(first_query(y_train), first_query(binary[:40]))

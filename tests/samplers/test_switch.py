@@ -98,3 +98,43 @@ def test_learning_gain_by_hand_and_with_too_few_labels(digits):
         part = default_estimator().fit(Xl[third], yl[third]).score(Xl[test], yl[test])
         gains.append(full - part)
     assert learning_gain(Xl, yl) == pytest.approx(np.mean(gains))
+
+
+def test_labels_equal_to_a_missing_value_reach_the_inner_sampler(digits):
+    # Labels -1 and +1, the switch's missing label NaN: the inner uncertainty
+    # sampler (missing_label=-1) must still see every known row.
+    X, y = digits
+    y2 = np.where(y < 5, -1, 1).astype(float)
+    mask = np.zeros(len(y), dtype=bool)
+    mask[:60] = True
+    labels = np.where(mask, y2, np.nan)
+    switch = BudgetSwitchSampler(switch=10, missing_label=np.nan, random_state=0)
+    details = switch.fit(X).query_details(mask, 5, y=labels)
+    assert details.strategy == "high" and details.inner_strategy == "uncertainty"
+    direct = UncertaintySampler(missing_label=np.nan, random_state=0).fit(X)
+    np.testing.assert_array_equal(details.indices, direct.query(mask, 5, y=labels))
+
+
+@pytest.mark.parametrize("kind", ["uint8", "bool", "object"])
+def test_labels_of_any_dtype(digits, kind):
+    X, y = digits
+    mask = np.zeros(len(y), dtype=bool)
+    mask[:60] = True
+    binary = y < 5
+    expected = (
+        BudgetSwitchSampler(switch=10, random_state=0)
+        .fit(X)
+        .query(mask, 5, y=np.where(mask, binary.astype(int), -1))
+    )
+    if kind == "uint8":
+        labels, missing = np.where(mask, binary, 7).astype(np.uint8), 7
+    elif kind == "bool":
+        labels, missing = binary.copy(), -1  # no row is missing: all masked known
+        labels = labels.astype(object)
+        labels[~mask] = -1
+    else:
+        labels, missing = binary.astype(int).astype(object), None
+        labels[~mask] = None
+    switch = BudgetSwitchSampler(switch=10, missing_label=missing, random_state=0)
+    got = switch.fit(X).query(mask, 5, y=labels)
+    np.testing.assert_array_equal(got, expected)
