@@ -352,3 +352,10 @@ def _isnan(y):
         return np.array(
             [isinstance(v, (float, np.floating)) and v != v for v in y], dtype=bool
         )
+
+
+def _split_details(details):
+    """``(indices, scores, extras)`` of a ``query_details`` Bunch, for a sampler
+    that answers with another sampler's selection."""
+    extras = {k: v for k, v in details.items() if k not in ("indices", "scores")}
+    return details.indices, details.scores, extras

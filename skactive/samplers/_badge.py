@@ -10,8 +10,13 @@ from sklearn.pipeline import Pipeline
 from skactive._kernels._exact import row_blocks
 from skactive._kernels._greedy import DSquaredSeeding, run_greedy
 from skactive.base import BaseSampler, SamplerTags
-from skactive.samplers._uncertainty import default_estimator
+from skactive.samplers._uncertainty import (
+    default_estimator,
+    default_fallback,
+    fallback_query,
+)
 from skactive.utils._compat import HasMethods
+from skactive.utils._validation import check_instances
 
 
 class BADGESampler(BaseSampler):
@@ -116,26 +121,14 @@ class BADGESampler(BaseSampler):
         return SamplerTags(requires_labels=True, requires_estimator=True)
 
     def _fit(self, X):
-        for name in ("estimator", "fallback"):
-            if isinstance(getattr(self, name), type):
-                cls = getattr(self, name)
-                raise TypeError(
-                    f"{name}={cls.__name__} is a class; pass an instance, for "
-                    f"example {name}={cls.__name__}()."
-                )
-        fallback = self.fallback
-        if fallback is None:
-            from skactive.samplers._typiclust import TypiClustSampler
-
-            fallback = TypiClustSampler(random_state=self.random_state)
+        check_instances(self, ("estimator", "fallback"))
         self.X_fit_ = X
+        fallback = default_fallback(self.fallback, self.random_state)
         self.fallback_ = clone(fallback).fit(X)
 
     def _query(self, mask, budget, rng, y):
         if y is None or len(np.unique(y.labels)) < 2:
-            details = self.fallback_.query_details(mask, budget)
-            extra = {k: v for k, v in details.items() if k not in ("indices", "scores")}
-            return details.indices, details.scores, {"strategy": "fallback", **extra}
+            return fallback_query(self.fallback_, mask, budget)
         model = default_estimator() if self.estimator is None else self.estimator
         model = clone(model)
         if model.get_params().get("random_state", 0) is None:

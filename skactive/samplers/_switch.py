@@ -12,9 +12,10 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import StratifiedShuffleSplit
 
-from skactive.base import BaseSampler, SamplerTags, get_sampler_tags
+from skactive.base import BaseSampler, SamplerTags, _split_details, get_sampler_tags
 from skactive.samplers._uncertainty import UncertaintySampler, default_estimator
 from skactive.utils._compat import HasMethods, Interval, StrOptions
+from skactive.utils._validation import check_instances
 
 
 def learning_gain(X, y, estimator=None, n_repeats=5, random_state=0):
@@ -221,13 +222,7 @@ class BudgetSwitchSampler(BaseSampler):
         return low, high
 
     def _fit(self, X):
-        for name in ("low", "high"):
-            if isinstance(getattr(self, name), type):
-                cls = getattr(self, name)
-                raise TypeError(
-                    f"{name}={cls.__name__} is a class; pass an instance, for "
-                    f"example {name}={cls.__name__}()."
-                )
+        check_instances(self, ("low", "high"))
         low, high = self._samplers()
         self.low_ = clone(low).fit(X)
         self.high_ = clone(high).fit(X)
@@ -239,13 +234,14 @@ class BudgetSwitchSampler(BaseSampler):
         # The view of the known labels is passed on as it is, so no missing-label
         # value of the inner sampler can be mistaken for a real label.
         labels = y if get_sampler_tags(sampler).requires_labels else None
-        details = sampler.query_details(mask, budget, y=labels)
-        rest = {k: v for k, v in details.items() if k not in ("indices", "scores")}
+        indices, scores, rest = _split_details(
+            sampler.query_details(mask, budget, y=labels)
+        )
         if "strategy" in rest:  # what the inner sampler did (e.g. its fallback)
             rest["inner_strategy"] = rest.pop("strategy")
         rest.update(extra)
         rest["strategy"] = "high" if use_high else "low"
-        return details.indices, details.scores, rest
+        return indices, scores, rest
 
     def _use_high(self, y):
         if y is None or not y.known.any():

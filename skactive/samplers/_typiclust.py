@@ -25,6 +25,7 @@ from skactive.base import BaseSampler, SamplerTags
 from skactive.cluster import SampledKMeans
 from skactive.utils._compat import HasMethods, Interval, StrOptions, validate_params
 from skactive.utils._parallel import limit_threads
+from skactive.utils._validation import check_instances
 
 # clusterer="auto" switches from the authors' k-means to SampledKMeans above this
 # many points, and the authors' k-means gets float64 rows up to it.
@@ -298,11 +299,7 @@ class TypiClustSampler(BaseSampler):
         self.clusterer = clusterer
 
     def _fit(self, X):
-        if isinstance(self.clusterer, type):
-            raise TypeError(
-                f"clusterer={self.clusterer.__name__} is a class; pass an instance, "
-                f"for example clusterer={self.clusterer.__name__}()."
-            )
+        check_instances(self, ("clusterer",))
         if not isinstance(self.clusterer, str) and "n_clusters" not in (
             self.clusterer.get_params()
         ):

@@ -9,8 +9,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import Normalizer
 
 from skactive._kernels._exact import row_blocks
-from skactive.base import BaseSampler, SamplerTags, get_sampler_tags
+from skactive.base import BaseSampler, SamplerTags, _split_details, get_sampler_tags
 from skactive.utils._compat import HasMethods, StrOptions
+from skactive.utils._validation import check_instances
 
 # Scores closer than this (relative to their scale) count as tied: far above the
 # rounding of a float64 model, far below any difference that means something.
@@ -30,6 +31,22 @@ def default_estimator():
         ``make_pipeline(Normalizer(), LogisticRegression(C=10, max_iter=1000))``.
     """
     return make_pipeline(Normalizer(), LogisticRegression(C=10.0, max_iter=1000))
+
+
+def default_fallback(fallback, random_state):
+    """``fallback``, or TypiClust seeded with ``random_state`` when it is None: the
+    sampler that answers a label-reading sampler's cold start."""
+    if fallback is not None:
+        return fallback
+    from skactive.samplers._typiclust import TypiClustSampler
+
+    return TypiClustSampler(random_state=random_state)
+
+
+def fallback_query(fallback, mask, budget):
+    """The ``_query`` answer of a fitted ``fallback``, with ``strategy="fallback"``."""
+    indices, scores, extras = _split_details(fallback.query_details(mask, budget))
+    return indices, scores, {"strategy": "fallback", **extras}
 
 
 def uncertainty_scores(proba, measure="margin"):
@@ -191,11 +208,7 @@ class UncertaintySampler(BaseSampler):
         )
 
     def _fallback(self):
-        if self.fallback is not None:
-            return self.fallback
-        from skactive.samplers._typiclust import TypiClustSampler
-
-        return TypiClustSampler(random_state=self.random_state)
+        return default_fallback(self.fallback, self.random_state)
 
     def _estimator(self):
         model = default_estimator() if self.estimator is None else self.estimator
@@ -206,13 +219,7 @@ class UncertaintySampler(BaseSampler):
         return model
 
     def _fit(self, X):
-        if isinstance(self.estimator, type) or isinstance(self.fallback, type):
-            name = "estimator" if isinstance(self.estimator, type) else "fallback"
-            cls = getattr(self, name)
-            raise TypeError(
-                f"{name}={cls.__name__} is a class; pass an instance, for example "
-                f"{name}={cls.__name__}()."
-            )
+        check_instances(self, ("estimator", "fallback"))
         if self.measure != "margin" and self.estimator is not None:
             if not hasattr(self.estimator, "predict_proba"):
                 raise ValueError(
@@ -226,9 +233,7 @@ class UncertaintySampler(BaseSampler):
     def _query(self, mask, budget, rng, y):
         known = None if y is None else y.known
         if known is None or len(np.unique(y.labels)) < 2:
-            details = self.fallback_.query_details(mask, budget)
-            extra = {k: v for k, v in details.items() if k not in ("indices", "scores")}
-            return details.indices, details.scores, {"strategy": "fallback", **extra}
+            return fallback_query(self.fallback_, mask, budget)
         model = self._estimator().fit(self.X_fit_[known], y.labels)
         free = np.flatnonzero(~mask)
         scores = np.empty(len(free))

@@ -148,3 +148,15 @@ def check_y(y, n_samples):
             "read)."
         )
     return y
+
+
+def check_instances(estimator, names):
+    """Raise a ``TypeError`` when one of the parameters ``names`` of ``estimator``
+    holds a class where an instance is expected (``clusterer=KMeans``)."""
+    for name in names:
+        value = getattr(estimator, name)
+        if isinstance(value, type):
+            raise TypeError(
+                f"{name}={value.__name__} is a class; pass an instance, for example "
+                f"{name}={value.__name__}()."
+            )
