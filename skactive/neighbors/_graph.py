@@ -169,9 +169,7 @@ def _standardize(G, n, max_neighbors=None):
     edge_at = np.arange(len(rows)) + rows + 1  # one self entry per row before
     indices[edge_at] = cols
     values[edge_at] = data
-    return sparse.csr_array(
-        (values, indices, indptr.astype(idx_dtype)), shape=(n, n)
-    )
+    return sparse.csr_array((values, indices, indptr.astype(idx_dtype)), shape=(n, n))
 
 
 def check_knn_graph(G, n_samples):
@@ -341,9 +339,7 @@ def knn_graph(
             "algorithm must be a string or an object with fit_transform, got "
             f"{type(algorithm).__name__}."
         )
-    X = check_array(
-        X, dtype=(np.float64, np.float32), order="C", input_name="X"
-    )
+    X = check_array(X, dtype=(np.float64, np.float32), order="C", input_name="X")
     n, d = X.shape
     if not isinstance(algorithm, str):
         G = clone(algorithm).fit_transform(X)

@@ -4,6 +4,8 @@
 
 from skactive.samplers._badge import BADGESampler
 from skactive.samplers._coreset import CoresetSampler, k_center_greedy
+from skactive.samplers._herding import MaxHerdingSampler
+from skactive.samplers._probcover import ProbCoverSampler
 from skactive.samplers._random import RandomSampler
 from skactive.samplers._switch import BudgetSwitchSampler, learning_gain
 from skactive.samplers._typiclust import TypiClustSampler, typicality
@@ -13,6 +15,8 @@ __all__ = [
     "BADGESampler",
     "BudgetSwitchSampler",
     "CoresetSampler",
+    "MaxHerdingSampler",
+    "ProbCoverSampler",
     "RandomSampler",
     "TypiClustSampler",
     "UncertaintySampler",

@@ -1,0 +1,224 @@
+# Authors: The skactive developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""ProbCover and MaxHerding against brute-force dense implementations of the same
+rules, written here with every pair's float64 distance."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.neighbors import KNeighborsTransformer
+from sklearn.preprocessing import normalize
+
+from skactive import MaxHerdingSampler, ProbCoverSampler
+from skactive._kernels._coverage import TIE_RTOL, SparseGains, kernel_values
+from skactive.samplers._probcover import purity_delta
+
+
+def pair_dists(X):
+    X = np.asarray(X, dtype=np.float64)
+    return np.sqrt(((X[:, None, :] - X[None, :, :]) ** 2).sum(axis=2))
+
+
+def knn_mask(D, k):
+    """Row j: j itself and its k nearest others (ties by index)."""
+    n = len(D)
+    order = np.lexsort((np.broadcast_to(np.arange(n), D.shape), D), axis=1)
+    keep = np.zeros_like(D, dtype=bool)
+    for j in range(n):
+        others = [i for i in order[j] if i != j][:k]
+        keep[j, [j, *others]] = True
+    return keep
+
+
+def brute_probcover(D, delta, mask, budget, k):
+    """The rules of ProbCoverSampler, on a dense matrix: balls within delta among
+    the k nearest, labeled balls covered first, the largest count of uncovered
+    points (lowest index), a restart once everything is covered."""
+    balls = (D < delta) & knn_mask(D, k)
+    taken = mask.copy()
+    covered = balls[mask].any(axis=0)
+    picks = []
+    for _ in range(budget):
+        gain = np.where(taken, -1, (balls & ~covered).sum(axis=1))
+        if gain.max() <= 0:
+            covered = taken.copy()
+            gain = np.where(taken, -1, (balls & ~covered).sum(axis=1))
+        j = int(np.argmax(gain))
+        picks.append(j)
+        taken[j] = True
+        covered |= balls[j]
+    return np.array(picks)
+
+
+def brute_herding(D, h, mask, budget, kernel="rbf", k=None):
+    """Greedy facility location with every gain recomputed at every step."""
+    K = kernel_values(D**2, kernel, h)
+    if k is not None:
+        K = np.where(knn_mask(D, k), K, 0.0)
+    n = len(D)
+    m = K[mask].max(axis=0) if mask.any() else np.zeros(n)
+    taken = mask.copy()
+    picks = []
+    for _ in range(budget):
+        gain = np.maximum(K - m[None, :], 0).sum(axis=1) / n
+        gain[taken] = -np.inf
+        best = gain.max()
+        if best <= 0:
+            j = int(np.flatnonzero(~taken)[0])
+        else:
+            j = int(np.flatnonzero(gain >= best - TIE_RTOL * best)[0])
+        picks.append(j)
+        taken[j] = True
+        m = np.maximum(m, K[j])
+    return np.array(picks)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X = load_digits().data[:400]
+    return normalize(X).astype(np.float32)
+
+
+def masks(n, seed=0):
+    rs = np.random.RandomState(seed)
+    labeled = np.zeros(n, dtype=bool)
+    labeled[rs.choice(n, 15, replace=False)] = True
+    return [np.zeros(n, dtype=bool), labeled]
+
+
+@pytest.mark.parametrize("delta", [0.3, 0.45, 0.8])
+@pytest.mark.parametrize("n_neighbors", [10, 50])
+def test_probcover_equals_brute_force(digits, delta, n_neighbors):
+    D = pair_dists(digits)
+    sampler = ProbCoverSampler(delta, n_neighbors=n_neighbors).fit(digits)
+    for mask in masks(len(digits)):
+        budget = 60
+        expected = brute_probcover(D, delta, mask, budget, n_neighbors)
+        np.testing.assert_array_equal(sampler.query(mask, budget), expected)
+
+
+def test_probcover_restarts_without_repeats():
+    # two tight groups: two picks cover everything, the rest is the second round
+    rs = np.random.RandomState(0)
+    X = np.vstack([rs.normal(0, 0.01, (6, 3)) + 1, rs.normal(0, 0.01, (6, 3)) - 1])
+    sampler = ProbCoverSampler(0.5, normalize=False).fit(X)
+    mask = np.zeros(12, dtype=bool)
+    mask[0] = True
+    details = sampler.query_details(mask, 11)
+    assert sorted(details.indices) == list(range(1, 12))
+    assert details.coverage[0] == 1.0  # the labeled point covered one group
+    np.testing.assert_array_equal(
+        details.indices, brute_probcover(pair_dists(X), 0.5, mask, 11, 50)
+    )
+
+
+def test_probcover_integer_grid_ties():
+    # every distance repeats: the lowest index must win each tie
+    X = np.array([[i, j] for i in range(7) for j in range(7)], dtype=np.float64)
+    D = pair_dists(X)
+    sampler = ProbCoverSampler(1.5, normalize=False, n_neighbors=12).fit(X)
+    np.testing.assert_array_equal(
+        sampler.query(budget=20), brute_probcover(D, 1.5, np.zeros(49, bool), 20, 12)
+    )
+
+
+def test_purity_delta_rule():
+    radius = np.array([0.1, 0.5, 0.2, 0.9, 0.4, 0.3, 0.7, 0.6, 0.8, 1.0])
+    # 80 % of the balls pure: delta <= radius for 8 of 10 points
+    delta = purity_delta(radius, 0.8)
+    assert delta == 0.3
+    assert np.mean(radius >= delta) >= 0.8
+    assert np.mean(radius >= np.nextafter(delta, 1)) < 0.8
+
+
+def test_probcover_auto_delta_is_the_purity_rule(digits):
+    from skactive.cluster import SampledKMeans
+
+    sampler = ProbCoverSampler(n_classes=10, random_state=0).fit(digits)
+    labels = SampledKMeans(10, random_state=0).fit(digits).labels_
+    D = pair_dists(digits)
+    other = labels[:, None] != labels[None, :]
+    radius = np.where(other, D, np.inf).min(axis=1)
+    # the nearest point of another cluster within 50 neighbours for most points
+    assert sampler.delta_ <= purity_delta(radius, 0.95) + 1e-12
+    pure = (D < sampler.delta_) & other
+    assert np.mean(~pure.any(axis=1)) >= 0.95
+
+
+def test_probcover_warns_on_truncated_balls(digits):
+    with pytest.warns(UserWarning, match="truncated"):
+        sampler = ProbCoverSampler(1.0, n_neighbors=5).fit(digits)
+    assert sampler.n_truncated_ > 0.1 * len(digits)
+
+
+@pytest.mark.parametrize("h", [0.2, 0.5, 1.0])
+@pytest.mark.parametrize("kernel", ["rbf", "tophat"])
+def test_herding_dense_equals_brute_force(digits, h, kernel):
+    D = pair_dists(digits)
+    sampler = MaxHerdingSampler(kernel, h, method="dense").fit(digits)
+    for mask in masks(len(digits)):
+        np.testing.assert_array_equal(
+            sampler.query(mask, 40), brute_herding(D, h, mask, 40, kernel)
+        )
+
+
+@pytest.mark.parametrize("n_neighbors", [10, 50])
+def test_herding_sparse_equals_brute_force_on_the_graph(digits, n_neighbors):
+    D = pair_dists(digits)
+    sampler = MaxHerdingSampler(
+        bandwidth=0.4, method="sparse", n_neighbors=n_neighbors
+    ).fit(digits)
+    for mask in masks(len(digits)):
+        np.testing.assert_array_equal(
+            sampler.query(mask, 40),
+            brute_herding(D, 0.4, mask, 40, k=n_neighbors),
+        )
+
+
+def test_herding_sparse_with_every_neighbour_is_dense(digits):
+    X = digits[:150]
+    dense = MaxHerdingSampler(bandwidth=0.5, method="dense").fit(X)
+    full = MaxHerdingSampler(bandwidth=0.5, method="sparse", n_neighbors=149).fit(X)
+    for mask in masks(len(X)):
+        np.testing.assert_array_equal(dense.query(mask, 30), full.query(mask, 30))
+
+
+def test_herding_sparse_gain_close_to_exact_gain(digits):
+    # at the default bandwidth, the first gains (the kernel densities) of the
+    # sparse graph against the exact ones
+    sampler = MaxHerdingSampler(method="sparse").fit(digits)
+    D = pair_dists(digits)
+    exact = kernel_values(D**2, "rbf", sampler.bandwidth_).mean(axis=1)
+    sparse_gain = SparseGains(sampler._kernel_graph).gains(np.arange(len(D)))[0]
+    assert np.all(sparse_gain <= exact + 1e-12)
+    # what the sparse method drops (the user guide reports it on the full sets)
+    assert np.median(1 - sparse_gain / exact) < 0.02
+
+
+def test_herding_coverage_is_the_objective(digits):
+    D = pair_dists(digits)
+    sampler = MaxHerdingSampler(bandwidth=0.5, method="dense").fit(digits)
+    details = sampler.query_details(budget=10)
+    K = kernel_values(D**2, "rbf", 0.5)
+    for i in range(10):
+        expected = K[details.indices[: i + 1]].max(axis=0).mean()
+        assert details.coverage[i] == pytest.approx(expected, rel=1e-9)
+    np.testing.assert_allclose(np.diff(details.coverage), details.scores[1:], rtol=1e-9)
+
+
+def test_user_transformer_gives_the_exact_graph(digits):
+    ours = ProbCoverSampler(0.45, n_neighbors=20).fit(digits)
+    theirs = ProbCoverSampler(
+        0.45, neighbors=KNeighborsTransformer(mode="distance", n_neighbors=20)
+    ).fit(digits)
+    np.testing.assert_array_equal(ours.query(budget=30), theirs.query(budget=30))
+
+
+def test_inputs_not_mutated(digits):
+    X = digits.copy()
+    mask = masks(len(X))[1]
+    mask_copy = mask.copy()
+    for sampler in [ProbCoverSampler(0.45), MaxHerdingSampler()]:
+        sampler.fit(X).query(mask, 5)
+    np.testing.assert_array_equal(X, digits)
+    np.testing.assert_array_equal(mask, mask_copy)
