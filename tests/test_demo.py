@@ -17,7 +17,10 @@ from skactive.cli._demo import format_table, run_demo
 def test_run_demo_shapes_and_learning():
     results = run_demo(n_seeds=2, step=10, max_labels=30)
     np.testing.assert_array_equal(results["n_labels"], [10, 20, 30])
-    names = ["TypiClust", "Coreset", "Random", "BADGE", "BudgetSwitch", "Uncertainty"]
+    names = [
+        *("TypiClust", "Coreset", "Random", "BADGE", "BudgetSwitch"),
+        *("MaxHerding", "ProbCover", "Uncertainty"),
+    ]
     for name in names:
         assert results[name].shape == (2, 3)
         assert np.all((results[name] > 0) & (results[name] <= 1))
