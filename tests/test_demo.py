@@ -19,7 +19,7 @@ def test_run_demo_shapes_and_learning():
     np.testing.assert_array_equal(results["n_labels"], [10, 20, 30])
     names = [
         *("TypiClust", "Coreset", "Random", "BADGE", "BudgetSwitch"),
-        *("MaxHerding", "ProbCover", "Uncertainty"),
+        *("MaxHerding", "ProbCover", "UHerding", "Uncertainty"),
     ]
     for name in names:
         assert results[name].shape == (2, 3)

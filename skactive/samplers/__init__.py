@@ -4,7 +4,7 @@
 
 from skactive.samplers._badge import BADGESampler
 from skactive.samplers._coreset import CoresetSampler, k_center_greedy
-from skactive.samplers._herding import MaxHerdingSampler
+from skactive.samplers._herding import MaxHerdingSampler, UHerdingSampler
 from skactive.samplers._probcover import ProbCoverSampler
 from skactive.samplers._random import RandomSampler
 from skactive.samplers._switch import BudgetSwitchSampler, learning_gain
@@ -19,6 +19,7 @@ __all__ = [
     "ProbCoverSampler",
     "RandomSampler",
     "TypiClustSampler",
+    "UHerdingSampler",
     "UncertaintySampler",
     "k_center_greedy",
     "learning_gain",

@@ -222,3 +222,74 @@ def test_inputs_not_mutated(digits):
         sampler.fit(X).query(mask, 5)
     np.testing.assert_array_equal(X, digits)
     np.testing.assert_array_equal(mask, mask_copy)
+
+
+def brute_weighted_herding(K, mask, budget, u):
+    """Weighted greedy facility location on a dense kernel matrix ``K``."""
+    n = len(K)
+    m = K[mask].max(axis=0) if mask.any() else np.zeros(n)
+    taken = mask.copy()
+    picks = []
+    for _ in range(budget):
+        gain = (u[None, :] * np.maximum(K - m[None, :], 0)).sum(axis=1) / n
+        gain[taken] = -np.inf
+        best = gain.max()
+        j = int(np.flatnonzero(gain >= best - TIE_RTOL * best)[0])
+        picks.append(j)
+        taken[j] = True
+        m = np.maximum(m, K[j])
+    return np.array(picks)
+
+
+def test_uherding_cold_start_is_maxherding(digits):
+    from skactive import UHerdingSampler
+
+    ours = UHerdingSampler(random_state=0).fit(digits)
+    plain = MaxHerdingSampler(random_state=0).fit(digits)
+    np.testing.assert_array_equal(ours.query(budget=20), plain.query(budget=20))
+
+
+@pytest.mark.parametrize("method", ["dense", "sparse"])
+def test_uherding_equals_brute_force_weighted_gain(digits, method):
+    from sklearn.linear_model import LogisticRegression
+
+    from skactive import UHerdingSampler
+    from skactive.samplers._herding import _smallest_distance, _softmax_temperature
+
+    y = load_digits().target[: len(digits)]
+    mask = masks(len(digits), seed=3)[1]
+    mask[np.flatnonzero(~mask)[:25]] = True
+    sampler = UHerdingSampler(
+        LogisticRegression(C=10, max_iter=2000), temperature=2.0, method=method
+    ).fit(digits)
+    details = sampler.query_details(mask, 20, y=np.where(mask, y, -1))
+    model = LogisticRegression(C=10, max_iter=2000).fit(digits[mask], y[mask])
+    proba = np.sort(_softmax_temperature(model.predict_proba(digits), 2.0), axis=1)
+    u = np.where(mask, 0.0, 1.0 - (proba[:, -1] - proba[:, -2]))
+    h = min(sampler.bandwidth_, _smallest_distance(digits[mask]))
+    assert details.bandwidth == h and details.temperature == 2.0
+    D = pair_dists(digits)
+    K = kernel_values(D**2, "rbf", h)
+    if method == "sparse":
+        K = np.where(knn_mask(D, 50), K, 0.0)
+    expected = brute_weighted_herding(K, mask, 20, u)
+    np.testing.assert_array_equal(details.indices, expected)
+
+
+def test_uherding_temperature_minimises_ece(digits):
+    from skactive import UHerdingSampler
+    from skactive.samplers._herding import _TEMPERATURES, expected_calibration_error
+
+    y = load_digits().target[: len(digits)]
+    mask = np.zeros(len(digits), dtype=bool)
+    mask[:120] = True
+    details = (
+        UHerdingSampler(random_state=0)
+        .fit(digits)
+        .query_details(mask, 5, y=np.where(mask, y, -1))
+    )
+    assert details.temperature in _TEMPERATURES
+    proba = np.array([[0.9, 0.1], [0.6, 0.4], [0.2, 0.8]])
+    # two of three right at confidences 0.9, 0.6, 0.8 (one bin each)
+    ece = expected_calibration_error(proba, np.array([0, 1, 1]), np.array([0, 1]))
+    assert ece == pytest.approx((0.1 + 0.6 + 0.2) / 3)
