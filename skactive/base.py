@@ -138,6 +138,11 @@ class BaseSampler(BaseEstimator, metaclass=ABCMeta):
         """The sampler's :class:`SamplerTags`; subclasses override it."""
         return SamplerTags()
 
+    def _fits_a_graph(self):
+        """Whether ``fit`` takes a sparse neighbour graph instead of features (a
+        coverage sampler with ``neighbors="precomputed"``)."""
+        return False
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Store and prepare the pool of candidate points.
@@ -157,7 +162,12 @@ class BaseSampler(BaseEstimator, metaclass=ABCMeta):
             The fitted sampler.
         """
         X = validate_data(
-            self, X, dtype=(np.float64, np.float32), order="C", ensure_min_samples=2
+            self,
+            X,
+            dtype=(np.float64, np.float32),
+            order="C",
+            ensure_min_samples=2,
+            accept_sparse="csr" if self._fits_a_graph() else False,
         )
         # What a query of an earlier fit left describes another pool.
         self.__dict__.pop("_last_query", None)

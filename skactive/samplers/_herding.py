@@ -67,10 +67,12 @@ class MaxHerdingSampler(BaseSampler):
         (the exact objective; no n x n matrix is held). ``"sparse"``: the kernel
         on the edges of the neighbour graph, 0 elsewhere (memory and time linear
         in the pool). ``"auto"``: dense up to 20,000 points, sparse above.
-    neighbors : {"auto", "exact", "ivf", "pynndescent"} or transformer, \
-default="auto"
+    neighbors : {"auto", "exact", "ivf", "pynndescent", "precomputed"} or \
+transformer, default="auto"
         How the neighbour graph is found; see
-        :func:`~skactive.neighbors.knn_graph`.
+        :func:`~skactive.neighbors.knn_graph`. ``"precomputed"``: ``fit`` takes
+        the graph itself, a sparse matrix of distances (see
+        :func:`~skactive.neighbors.check_knn_graph`); the method is then sparse.
     normalize : bool, default=True
         L2-normalise the rows first, as the authors do.
     random_state : int, RandomState instance or None, default=None
@@ -84,6 +86,8 @@ default="auto"
         ``"dense"`` or ``"sparse"``.
     graph_ : scipy.sparse.csr_array of shape (n_samples, n_samples)
         The neighbour graph, distances on its edges.
+    X_fit_ : ndarray of shape (n_samples, n_features), dtype=float32, or None
+        The (normalised) pool; None with ``neighbors="precomputed"``.
     n_samples_fit_ : int
         Number of points in the fitted pool.
     n_features_in_ : int
@@ -164,11 +168,20 @@ default="auto"
     def __sampler_tags__(self):
         return SamplerTags(prefix_stable=True)
 
+    def _fits_a_graph(self):
+        return self.neighbors == "precomputed"
+
     def _fit(self, X):
+        if self.neighbors == "precomputed" and self.method == "dense":
+            raise ValueError(
+                'method="dense" computes the kernel from the features, which '
+                'neighbors="precomputed" does not give; use method="sparse".'
+            )
         self.X_fit_, self.graph_ = fit_graph(self, X)
         method = self.method
         if method == "auto":
-            method = "dense" if X.shape[0] <= _DENSE_UP_TO else "sparse"
+            small = X.shape[0] <= _DENSE_UP_TO and self.X_fit_ is not None
+            method = "dense" if small else "sparse"
         self.method_ = method
         if self.bandwidth == "auto":
             reach = float(np.median(graph_reach(self.graph_)[0]))
@@ -348,6 +361,11 @@ default="auto"
 
     def _fit(self, X):
         check_instances(self, ("estimator",))
+        if self.neighbors == "precomputed":
+            raise ValueError(
+                "UHerdingSampler fits its estimator on the features, which "
+                'neighbors="precomputed" does not give; pass the features.'
+            )
         super()._fit(X)
 
     def _model(self):

@@ -14,12 +14,12 @@ from skactive._kernels._exact import safe_row_norms
 from skactive._kernels._greedy import run_greedy
 from skactive.base import BaseSampler, SamplerTags
 from skactive.cluster import SampledKMeans
-from skactive.neighbors import knn_graph
+from skactive.neighbors import check_knn_graph, knn_graph
 from skactive.utils._compat import HasMethods, Interval, StrOptions
 
 # Warn when more than this share of the balls reaches past the graph.
 _TRUNCATED_WARN = 0.1
-_NEIGHBORS_OPTIONS = {"auto", "exact", "ivf", "pynndescent"}
+_NEIGHBORS_OPTIONS = {"auto", "exact", "ivf", "pynndescent", "precomputed"}
 
 
 def _neighbors_constraint():
@@ -29,7 +29,16 @@ def _neighbors_constraint():
 def fit_graph(sampler, X):
     """The pool as the coverage samplers see it, and its neighbour graph: the
     rows L2-normalised (when ``sampler.normalize``) in float32, and
-    :func:`~skactive.neighbors.knn_graph` of them at ``sampler.n_neighbors``."""
+    :func:`~skactive.neighbors.knn_graph` of them at ``sampler.n_neighbors``.
+    With ``neighbors="precomputed"``, ``X`` is the graph: ``(None, graph)``."""
+    if sampler.neighbors == "precomputed":
+        if not sparse.issparse(X):
+            raise TypeError(
+                'neighbors="precomputed" takes X as a sparse neighbour graph of '
+                "shape (n_samples, n_samples) with distances on its edges "
+                f"(KNeighborsTransformer's output); got a dense {type(X).__name__}."
+            )
+        return None, sparse.csr_array(check_knn_graph(X, X.shape[0]))
     X32 = np.asarray(X, dtype=np.float32)
     if sampler.normalize:
         X32 = (X / safe_row_norms(X)[:, None]).astype(np.float32)
@@ -105,13 +114,16 @@ class ProbCoverSampler(BaseSampler):
         Neighbours each ball is restricted to. A ball that would hold more points
         is truncated; ``n_truncated_`` counts them, and ``fit`` warns when more
         than a tenth are.
-    neighbors : {"auto", "exact", "ivf", "pynndescent"} or transformer, \
-default="auto"
+    neighbors : {"auto", "exact", "ivf", "pynndescent", "precomputed"} or \
+transformer, default="auto"
         How the neighbour graph is found; see
         :func:`~skactive.neighbors.knn_graph` (``"auto"``: exact on small pools,
         an inverted file on large ones). A transformer such as
         :class:`~sklearn.neighbors.KNeighborsTransformer` with
-        ``mode="distance"`` is cloned and fitted on the pool.
+        ``mode="distance"`` is cloned and fitted on the pool. ``"precomputed"``:
+        ``fit`` takes the graph itself, a sparse matrix of distances (such a
+        transformer's output; see :func:`~skactive.neighbors.check_knn_graph`),
+        and ``delta`` must be a float.
     normalize : bool, default=True
         L2-normalise the rows first, as the authors do on embeddings.
     random_state : int, RandomState instance or None, default=None
@@ -211,7 +223,15 @@ default="auto"
     def __sampler_tags__(self):
         return SamplerTags(prefix_stable=True)
 
+    def _fits_a_graph(self):
+        return self.neighbors == "precomputed"
+
     def _fit(self, X):
+        if self.delta == "auto" and self.neighbors == "precomputed":
+            raise ValueError(
+                'delta="auto" clusters the features, which neighbors="precomputed" '
+                "does not give: pass delta as a float."
+            )
         X32, graph = fit_graph(self, X)
         if self.delta == "auto":
             n_classes = min(self.n_classes, X.shape[0])

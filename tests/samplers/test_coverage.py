@@ -293,3 +293,32 @@ def test_uherding_temperature_minimises_ece(digits):
     # two of three right at confidences 0.9, 0.6, 0.8 (one bin each)
     ece = expected_calibration_error(proba, np.array([0, 1, 1]), np.array([0, 1]))
     assert ece == pytest.approx((0.1 + 0.6 + 0.2) / 3)
+
+
+def test_precomputed_graph_is_the_graph_of_the_features(digits):
+    graph = KNeighborsTransformer(mode="distance", n_neighbors=50).fit_transform(digits)
+    for make in [
+        lambda **kw: ProbCoverSampler(0.45, **kw),
+        lambda **kw: MaxHerdingSampler(bandwidth=0.3, method="sparse", **kw),
+    ]:
+        ours = make().fit(digits)
+        theirs = make(neighbors="precomputed").fit(graph)
+        mask = masks(len(digits))[1]
+        np.testing.assert_array_equal(ours.query(mask, 25), theirs.query(mask, 25))
+    assert MaxHerdingSampler(neighbors="precomputed").fit(graph).method_ == "sparse"
+
+
+def test_precomputed_errors(digits):
+    from skactive import UHerdingSampler
+
+    graph = KNeighborsTransformer(mode="distance", n_neighbors=5).fit_transform(digits)
+    with pytest.raises(TypeError, match="sparse neighbour graph"):
+        ProbCoverSampler(0.4, neighbors="precomputed").fit(digits)
+    with pytest.raises(ValueError, match='delta="auto"'):
+        ProbCoverSampler(neighbors="precomputed").fit(graph)
+    with pytest.raises(ValueError, match='method="dense"'):
+        MaxHerdingSampler(method="dense", neighbors="precomputed").fit(graph)
+    with pytest.raises(ValueError, match="features"):
+        UHerdingSampler(neighbors="precomputed").fit(graph)
+    with pytest.raises(TypeError, match="[Ss]parse"):
+        ProbCoverSampler(0.4).fit(graph)
