@@ -21,10 +21,11 @@ from skactive.cluster import SampledKMeans
 # "auto" uses the inverted file from this many points on; measured with
 # benchmarks/knn_graph.py (see the user guide, section "neighbors").
 _AUTO_IVF_FROM = 20_000
-# The inverted file's defaults: about _LISTS_PER_ROOT * sqrt(n_samples) lists, of
-# which the _N_PROBE nearest to a list's centroid are searched for its rows.
-_LISTS_PER_ROOT = 1.0
-_N_PROBE = 8
+# The inverted file's defaults: round(sqrt(n_samples)) lists, and enough of them
+# probed to search about _PROBE_POINTS * (n_samples / 5000) ** 0.25 points per row
+# (25 % of 5,000 points, 1 % of 200,000, 0.5 % of 1,000,000): measured on digits,
+# MNIST-5k and blobs (see the user guide, section "neighbors").
+_PROBE_POINTS = 1250
 # Training points per list for the SampledKMeans of the inverted file.
 _SAMPLES_PER_LIST = 64
 _ALGORITHMS = ("auto", "exact", "ivf", "pynndescent")
@@ -50,10 +51,12 @@ def _choose_algorithm(n_samples, n_features):
 
 def _ivf_defaults(n_samples, n_lists, n_probe):
     if n_lists is None:
-        n_lists = max(1, int(round(_LISTS_PER_ROOT * np.sqrt(n_samples))))
+        n_lists = max(1, int(round(np.sqrt(n_samples))))
     n_lists = min(n_lists, n_samples)
-    n_probe = min(_N_PROBE if n_probe is None else n_probe, n_lists)
-    return n_lists, n_probe
+    if n_probe is None:
+        points = min(n_samples, _PROBE_POINTS * (n_samples / 5000) ** 0.25)
+        n_probe = int(np.ceil(points * n_lists / n_samples))
+    return n_lists, min(n_probe, n_lists)
 
 
 def _working_pool(X):
@@ -296,7 +299,9 @@ def knn_graph(
         None: ``round(sqrt(n_samples))``.
     n_probe : int, default=None
         Lists searched per list (``"ivf"`` only), its own included; more when
-        they hold fewer than ``n_neighbors + 1`` points. None: 8.
+        they hold fewer than ``n_neighbors + 1`` points. None: enough to search
+        about ``1250 * (n_samples / 5000) ** 0.25`` points per row (a quarter of
+        5,000 points, 0.5 % of 1,000,000).
     random_state : int, RandomState instance or None, default=None
         Seeds the k-means of ``"ivf"`` and the search of ``"pynndescent"``.
 
