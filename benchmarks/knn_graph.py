@@ -65,7 +65,7 @@ def recall(G, X, k, n_rows=2000, seed=0):
     )
     true = true_neighbors(X, rows, k)
     hits = 0
-    for r, t in zip(rows, true):
+    for r, t in zip(rows, true, strict=True):
         found = G.indices[G.indptr[r] + 1 : G.indptr[r + 1]]
         hits += len(np.intersect1d(found, t))
     return hits / true.size

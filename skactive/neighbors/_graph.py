@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_array
 from skactive._kernels._exact import (
     condition_pool,
     exact_sq_dists,
+    row_blocks,
     sq_dist_error,
 )
 from skactive._kernels._knn import knn_among, pair_sq_dists
@@ -66,23 +67,36 @@ def _working_pool(X):
     return Xw, sq_dist_error(X.shape[1], radius)
 
 
-def _csr(neighbors, sq_dists, n):
-    """The graph of rows ``[self, neighbors...]``; all rows have the same length."""
-    k = neighbors.shape[1]
-    idx_dtype = np.int32 if n * (k + 1) < 2**31 else np.int64
-    indices = np.empty((n, k + 1), dtype=idx_dtype)
-    indices[:, 0] = np.arange(n)
-    indices[:, 1:] = neighbors
-    data = np.zeros((n, k + 1), dtype=np.float64)
-    np.sqrt(sq_dists, out=data[:, 1:])
-    indptr = np.arange(0, n * (k + 1) + 1, k + 1, dtype=idx_dtype)
-    return sparse.csr_array((data.ravel(), indices.ravel(), indptr), shape=(n, n))
+class _Rows:
+    """The arrays of the graph, filled a block of rows at a time (rows of the
+    same length: the row itself, then ``k`` neighbours)."""
+
+    def __init__(self, n, k):
+        self.n, self.k = n, k
+        self.idx_dtype = np.int32 if n * (k + 1) < 2**31 else np.int64
+        self.indices = np.empty((n, k + 1), dtype=self.idx_dtype)
+        self.indices[:, 0] = np.arange(n)
+        self.data = np.zeros((n, k + 1), dtype=np.float64)
+
+    def put(self, rows, neighbors, sq_dists):
+        self.indices[rows, 1:] = neighbors
+        self.data[rows, 1:] = np.sqrt(sq_dists)
+
+    def graph(self):
+        n, width = self.n, self.k + 1
+        indptr = np.arange(0, n * width + 1, width, dtype=self.idx_dtype)
+        return sparse.csr_array(
+            (self.data.reshape(-1), self.indices.reshape(-1), indptr), shape=(n, n)
+        )
 
 
 def _exact_graph(X, k):
     Xw, err = _working_pool(X)
-    neighbors, sq = knn_among(Xw, X, np.arange(X.shape[0]), None, k, err)
-    return _csr(neighbors, sq, X.shape[0])
+    out = _Rows(X.shape[0], k)
+    for rows in row_blocks(X.shape[0], X.shape[0], 1 << 24):
+        rows = np.arange(X.shape[0])[rows]
+        out.put(rows, *knn_among(Xw, X, rows, None, k, err))
+    return out.graph()
 
 
 def _ivf_graph(X, k, n_lists, n_probe, random_state):
@@ -100,8 +114,7 @@ def _ivf_graph(X, k, n_lists, n_probe, random_state):
     cdist = exact_sq_dists(km.cluster_centers_, km.cluster_centers_)
     np.fill_diagonal(cdist, -1.0)
     Xw, err = _working_pool(X)
-    neighbors = np.empty((n, k), dtype=np.intp)
-    sq = np.empty((n, k), dtype=np.float64)
+    out = _Rows(n, k)
     for lst in np.flatnonzero(sizes):
         probe = np.lexsort((np.arange(n_lists), cdist[lst]))
         # Enough lists for n_probe, and for k neighbours besides the row itself.
@@ -111,8 +124,8 @@ def _ivf_graph(X, k, n_lists, n_probe, random_state):
             np.concatenate([order[bounds[p] : bounds[p + 1]] for p in probe[:m]])
         )
         rows = order[bounds[lst] : bounds[lst + 1]]
-        neighbors[rows], sq[rows] = knn_among(Xw, X, rows, cands, k, err)
-    return _csr(neighbors, sq, n)
+        out.put(rows, *knn_among(Xw, X, rows, cands, k, err))
+    return out.graph()
 
 
 def _pynndescent_graph(X, k, random_state):
@@ -172,9 +185,7 @@ def _standardize(G, n, max_neighbors=None):
     edge_at = np.arange(len(rows)) + rows + 1  # one self entry per row before
     indices[edge_at] = cols
     values[edge_at] = data
-    return sparse.csr_array(
-        (values, indices, indptr.astype(idx_dtype)), shape=(n, n)
-    )
+    return sparse.csr_array((values, indices, indptr.astype(idx_dtype)), shape=(n, n))
 
 
 def check_knn_graph(G, n_samples):
@@ -346,9 +357,7 @@ def knn_graph(
             "algorithm must be a string or an object with fit_transform, got "
             f"{type(algorithm).__name__}."
         )
-    X = check_array(
-        X, dtype=(np.float64, np.float32), order="C", input_name="X"
-    )
+    X = check_array(X, dtype=(np.float64, np.float32), order="C", input_name="X")
     n, d = X.shape
     if not isinstance(algorithm, str):
         G = clone(algorithm).fit_transform(X)
@@ -360,7 +369,7 @@ def knn_graph(
         return check_knn_graph(G, n)
     k = min(n_neighbors, n - 1)
     if k == 0:
-        return _csr(np.empty((n, 0), dtype=np.intp), np.empty((n, 0)), n)
+        return _Rows(n, 0).graph()
     if algorithm == "auto":
         algorithm = _choose_algorithm(n, d)
     if algorithm == "pynndescent" and k < n - 1:
