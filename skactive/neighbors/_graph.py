@@ -21,7 +21,7 @@ from skactive.cluster import SampledKMeans
 
 # "auto" uses the inverted file from this many points on; measured with
 # benchmarks/knn_graph.py (see the user guide, section "neighbors").
-_AUTO_IVF_FROM = 20_000
+_AUTO_IVF_FROM = 10_000
 # The inverted file's defaults: round(sqrt(n_samples)) lists, and enough of them
 # probed to search about _PROBE_POINTS * (n_samples / 5000) ** 0.25 points per row
 # (25 % of 5,000 points, 1 % of 200,000, 0.5 % of 1,000,000): measured on digits,
@@ -300,7 +300,7 @@ def knn_graph(
         - ``"pynndescent"``: ``pynndescent.NNDescent`` (needs ``pip install
           "skactive[pynndescent]"``); its distances are recomputed in float64.
           Pools of at most ``n_neighbors + 1`` points use ``"exact"``.
-        - ``"auto"``: ``"exact"`` below 20,000 points, ``"ivf"`` from there on.
+        - ``"auto"``: ``"exact"`` below 10,000 points, ``"ivf"`` from there on.
         - an object with ``fit_transform`` returning a sparse distance graph,
           such as :class:`sklearn.neighbors.KNeighborsTransformer`: it is cloned,
           fitted on ``X``, and its graph is put in the format above (see
