@@ -15,7 +15,7 @@ TORCH ?= torch==2.13.0
 KERNELS := $(shell grep -qw avx /proc/cpuinfo 2>/dev/null && echo Sandybridge) \
 	$(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && echo Haswell) \
 	$(shell grep -qw avx512f /proc/cpuinfo 2>/dev/null && echo SkylakeX)
-EXACT_TESTS := tests/test_numerics.py tests/samplers tests/cluster tests/kernels tests/backends tests/utils
+EXACT_TESTS := tests/test_numerics.py tests/samplers tests/cluster tests/kernels tests/backends tests/utils tests/neighbors
 
 .PHONY: demo test test-kernels test-sklearn17 lint docs bench clean
 

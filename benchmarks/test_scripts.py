@@ -38,3 +38,11 @@ def test_accuracy_typicality_runs_small():
     assert sizes.min() > 10_000
     for seconds, picks, scores in out.values():
         assert seconds > 0 and len(np.unique(picks)) == 2 and np.all(scores > 0)
+
+
+@pytest.mark.parametrize("algorithm", ["exact", "ivf"])
+def test_knn_graph_measures_tiny_pools(algorithm):
+    import knn_graph
+
+    result = knn_graph.measure(algorithm, "blobs", 2000, 8, k=10, n_recall=200)
+    assert result["seconds"] > 0 and result["recall"] > 0.9

@@ -16,6 +16,7 @@ PUBLIC_MODULES = [
     "skactive.evaluation",
     "skactive.features",
     "skactive.integration.modal",
+    "skactive.neighbors",
     "skactive.plotting",
     "skactive.utils",
     "skactive.utils.estimator_checks",

@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_array
 from skactive._kernels._exact import (
     condition_pool,
     exact_sq_dists,
+    row_blocks,
     sq_dist_error,
 )
 from skactive._kernels._knn import knn_among, pair_sq_dists
@@ -20,11 +21,12 @@ from skactive.cluster import SampledKMeans
 
 # "auto" uses the inverted file from this many points on; measured with
 # benchmarks/knn_graph.py (see the user guide, section "neighbors").
-_AUTO_IVF_FROM = 20_000
-# The inverted file's defaults: about _LISTS_PER_ROOT * sqrt(n_samples) lists, of
-# which the _N_PROBE nearest to a list's centroid are searched for its rows.
-_LISTS_PER_ROOT = 1.0
-_N_PROBE = 8
+_AUTO_IVF_FROM = 10_000
+# The inverted file's defaults: round(sqrt(n_samples)) lists, and enough of them
+# probed to search about _PROBE_POINTS * (n_samples / 5000) ** 0.25 points per row
+# (25 % of 5,000 points, 1 % of 200,000, 0.5 % of 1,000,000): measured on digits,
+# MNIST-5k and blobs (see the user guide, section "neighbors").
+_PROBE_POINTS = 1250
 # Training points per list for the SampledKMeans of the inverted file.
 _SAMPLES_PER_LIST = 64
 _ALGORITHMS = ("auto", "exact", "ivf", "pynndescent")
@@ -50,10 +52,12 @@ def _choose_algorithm(n_samples, n_features):
 
 def _ivf_defaults(n_samples, n_lists, n_probe):
     if n_lists is None:
-        n_lists = max(1, int(round(_LISTS_PER_ROOT * np.sqrt(n_samples))))
+        n_lists = max(1, int(round(np.sqrt(n_samples))))
     n_lists = min(n_lists, n_samples)
-    n_probe = min(_N_PROBE if n_probe is None else n_probe, n_lists)
-    return n_lists, n_probe
+    if n_probe is None:
+        points = min(n_samples, _PROBE_POINTS * (n_samples / 5000) ** 0.25)
+        n_probe = int(np.ceil(points * n_lists / n_samples))
+    return n_lists, min(n_probe, n_lists)
 
 
 def _working_pool(X):
@@ -63,23 +67,36 @@ def _working_pool(X):
     return Xw, sq_dist_error(X.shape[1], radius)
 
 
-def _csr(neighbors, sq_dists, n):
-    """The graph of rows ``[self, neighbors...]``; all rows have the same length."""
-    k = neighbors.shape[1]
-    idx_dtype = np.int32 if n * (k + 1) < 2**31 else np.int64
-    indices = np.empty((n, k + 1), dtype=idx_dtype)
-    indices[:, 0] = np.arange(n)
-    indices[:, 1:] = neighbors
-    data = np.zeros((n, k + 1), dtype=np.float64)
-    np.sqrt(sq_dists, out=data[:, 1:])
-    indptr = np.arange(0, n * (k + 1) + 1, k + 1, dtype=idx_dtype)
-    return sparse.csr_array((data.ravel(), indices.ravel(), indptr), shape=(n, n))
+class _Rows:
+    """The arrays of the graph, filled a block of rows at a time (rows of the
+    same length: the row itself, then ``k`` neighbours)."""
+
+    def __init__(self, n, k):
+        self.n, self.k = n, k
+        self.idx_dtype = np.int32 if n * (k + 1) < 2**31 else np.int64
+        self.indices = np.empty((n, k + 1), dtype=self.idx_dtype)
+        self.indices[:, 0] = np.arange(n)
+        self.data = np.zeros((n, k + 1), dtype=np.float64)
+
+    def put(self, rows, neighbors, sq_dists):
+        self.indices[rows, 1:] = neighbors
+        self.data[rows, 1:] = np.sqrt(sq_dists)
+
+    def graph(self):
+        n, width = self.n, self.k + 1
+        indptr = np.arange(0, n * width + 1, width, dtype=self.idx_dtype)
+        return sparse.csr_array(
+            (self.data.reshape(-1), self.indices.reshape(-1), indptr), shape=(n, n)
+        )
 
 
 def _exact_graph(X, k):
     Xw, err = _working_pool(X)
-    neighbors, sq = knn_among(Xw, X, np.arange(X.shape[0]), None, k, err)
-    return _csr(neighbors, sq, X.shape[0])
+    out = _Rows(X.shape[0], k)
+    for rows in row_blocks(X.shape[0], X.shape[0], 1 << 24):
+        rows = np.arange(X.shape[0])[rows]
+        out.put(rows, *knn_among(Xw, X, rows, None, k, err))
+    return out.graph()
 
 
 def _ivf_graph(X, k, n_lists, n_probe, random_state):
@@ -97,8 +114,7 @@ def _ivf_graph(X, k, n_lists, n_probe, random_state):
     cdist = exact_sq_dists(km.cluster_centers_, km.cluster_centers_)
     np.fill_diagonal(cdist, -1.0)
     Xw, err = _working_pool(X)
-    neighbors = np.empty((n, k), dtype=np.intp)
-    sq = np.empty((n, k), dtype=np.float64)
+    out = _Rows(n, k)
     for lst in np.flatnonzero(sizes):
         probe = np.lexsort((np.arange(n_lists), cdist[lst]))
         # Enough lists for n_probe, and for k neighbours besides the row itself.
@@ -108,8 +124,8 @@ def _ivf_graph(X, k, n_lists, n_probe, random_state):
             np.concatenate([order[bounds[p] : bounds[p + 1]] for p in probe[:m]])
         )
         rows = order[bounds[lst] : bounds[lst + 1]]
-        neighbors[rows], sq[rows] = knn_among(Xw, X, rows, cands, k, err)
-    return _csr(neighbors, sq, n)
+        out.put(rows, *knn_among(Xw, X, rows, cands, k, err))
+    return out.graph()
 
 
 def _pynndescent_graph(X, k, random_state):
@@ -284,7 +300,7 @@ def knn_graph(
         - ``"pynndescent"``: ``pynndescent.NNDescent`` (needs ``pip install
           "skactive[pynndescent]"``); its distances are recomputed in float64.
           Pools of at most ``n_neighbors + 1`` points use ``"exact"``.
-        - ``"auto"``: ``"exact"`` below 20,000 points, ``"ivf"`` from there on.
+        - ``"auto"``: ``"exact"`` below 10,000 points, ``"ivf"`` from there on.
         - an object with ``fit_transform`` returning a sparse distance graph,
           such as :class:`sklearn.neighbors.KNeighborsTransformer`: it is cloned,
           fitted on ``X``, and its graph is put in the format above (see
@@ -294,7 +310,9 @@ def knn_graph(
         None: ``round(sqrt(n_samples))``.
     n_probe : int, default=None
         Lists searched per list (``"ivf"`` only), its own included; more when
-        they hold fewer than ``n_neighbors + 1`` points. None: 8.
+        they hold fewer than ``n_neighbors + 1`` points. None: enough to search
+        about ``1250 * (n_samples / 5000) ** 0.25`` points per row (a quarter of
+        5,000 points, 0.5 % of 1,000,000).
     random_state : int, RandomState instance or None, default=None
         Seeds the k-means of ``"ivf"`` and the search of ``"pynndescent"``.
 
@@ -351,7 +369,7 @@ def knn_graph(
         return check_knn_graph(G, n)
     k = min(n_neighbors, n - 1)
     if k == 0:
-        return _csr(np.empty((n, 0), dtype=np.intp), np.empty((n, 0)), n)
+        return _Rows(n, 0).graph()
     if algorithm == "auto":
         algorithm = _choose_algorithm(n, d)
     if algorithm == "pynndescent" and k < n - 1:
