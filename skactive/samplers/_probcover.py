@@ -10,7 +10,12 @@ import numpy as np
 from scipy import sparse
 
 from skactive._kernels._coverage import MaxCoverage
-from skactive._kernels._exact import safe_row_norms
+from skactive._kernels._exact import (
+    exact_min_sq_dists,
+    exact_sq_dists,
+    row_blocks,
+    safe_row_norms,
+)
 from skactive._kernels._greedy import run_greedy
 from skactive.base import BaseSampler, SamplerTags
 from skactive.cluster import SampledKMeans
@@ -19,6 +24,8 @@ from skactive.utils._compat import HasMethods, Interval, StrOptions
 
 # Warn when more than this share of the balls reaches past the graph.
 _TRUNCATED_WARN = 0.1
+# Multiply-adds the exact searches of delta="auto" may take (seconds at most).
+_EXACT_PURITY_WORK = 2e10
 _NEIGHBORS_OPTIONS = {"auto", "exact", "ivf", "pynndescent", "precomputed"}
 
 
@@ -61,19 +68,85 @@ def graph_reach(graph):
 
 
 def purity_radius(graph, labels):
-    """For each point, its distance to the nearest neighbour in the graph with
-    another label; where the graph holds none, its reach (a lower bound: the
-    nearest such point lies beyond it), or inf when the row holds the whole
-    pool."""
+    """For each point, its distance to the nearest point of another cluster where
+    the graph holds one (inf where its row holds the whole pool), whether that
+    value is exact, and each row's reach (its farthest neighbour), a lower bound
+    where it is not."""
     n = graph.shape[0]
     rows = np.repeat(np.arange(n), np.diff(graph.indptr))
     other = labels[graph.indices] != labels[rows]
     radius = np.full(n, np.inf)
     np.minimum.at(radius, rows[other], graph.data[other])
+    exact = np.isfinite(radius)
     reach, whole = graph_reach(graph)
-    unseen = ~np.isfinite(radius) & ~whole
-    radius[unseen] = reach[unseen]
-    return radius
+    exact |= whole
+    return radius, exact, reach
+
+
+def _bisector_bounds(X, labels, centers, points):
+    """Lower bounds of the distance from ``X[points]`` to any point of another
+    cluster: a point labeled by its nearest centroid ``c'`` lies on the side of
+    ``c'`` of the bisector between ``c`` and ``c'``, so it is at least as far as
+    that half-space."""
+    bounds = np.full(len(points), np.inf)
+    gaps = exact_sq_dists(centers, centers)
+    for block in row_blocks(len(points), 4 * len(centers)):
+        rows = points[block]
+        sq = exact_sq_dists(X[rows], centers)  # rows x clusters
+        own = labels[rows]
+        gap = np.sqrt(gaps[own])  # ||c - c'|| for every c'
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dist = (sq - sq[np.arange(len(rows)), own][:, None]) / (2 * gap)
+        dist[np.arange(len(rows)), own] = np.inf
+        dist[gap == 0] = 0.0  # a centroid shared by two clusters: no bound
+        bounds[block] = np.maximum(dist.min(axis=1), 0.0)
+    return bounds
+
+
+def _nearest_other(X, labels, points):
+    """The float64 distance from each of ``X[points]`` to its nearest point of
+    another cluster."""
+    out = np.empty(len(points))
+    for c in np.unique(labels[points]):
+        here = labels[points] == c
+        others = np.flatnonzero(labels != c)
+        if not len(others):
+            out[here] = np.inf
+            continue
+        sq = np.empty(np.count_nonzero(here))
+        sub = points[here]
+        for block in row_blocks(len(sub), len(others)):
+            sq[block] = exact_min_sq_dists(X[sub[block]], X[others])
+        out[here] = np.sqrt(sq)
+    return out
+
+
+def auto_delta(X, graph, labels, centers, purity, max_work=_EXACT_PURITY_WORK):
+    """The purity rule's delta (see :class:`ProbCoverSampler`): from the graph
+    where it holds a point of another cluster, from exact searches where the
+    answer depends on a point it does not hold. Returns ``(delta, exact)``;
+    ``exact`` is False when the searches would have cost more than ``max_work``
+    multiply-adds and lower bounds were used for the rest (delta is then no
+    larger than the rule's)."""
+    radius, known, reach = purity_radius(graph, labels)
+    todo = np.flatnonzero(~known)
+    radius[todo] = np.maximum(reach[todo], _bisector_bounds(X, labels, centers, todo))
+    work = 0.0
+    while True:
+        delta = purity_delta(radius, purity)
+        # A lower bound at or below delta may hide a larger true value.
+        todo = np.flatnonzero(~known & (radius <= delta))
+        if not len(todo):
+            return delta, True
+        todo = todo[np.argsort(radius[todo], kind="stable")]
+        cost = X.shape[0] * X.shape[1]
+        room = int((max_work - work) // cost)
+        if room < 1:
+            return delta, False
+        todo = todo[:room]
+        radius[todo] = _nearest_other(X, labels, todo)
+        known[todo] = True
+        work += len(todo) * cost
 
 
 def purity_delta(radius, purity):
@@ -101,8 +174,12 @@ class ProbCoverSampler(BaseSampler):
         ``"auto"``: the paper's rule, the largest radius at which at least
         ``purity`` of the balls are pure, a ball being pure when every point in it
         has the k-means cluster of its centre (k-means with ``n_classes``
-        clusters). It is computed in one pass over the graph from each point's
-        distance to its nearest neighbour of another cluster.
+        clusters). A ball is pure exactly when ``delta`` is at most its centre's
+        distance to the nearest point of another cluster, so delta is a quantile
+        of those distances: read from the graph where it holds such a point,
+        bounded below by the graph's reach and by the bisectors of the
+        centroids where it does not, and searched exactly only for the points
+        whose bound falls below the quantile (no grid of radii).
     purity : float, default=0.95
         The share of pure balls ``delta="auto"`` asks for (the paper's alpha).
     n_classes : int, default=10
@@ -158,9 +235,10 @@ transformer, default="auto"
     labeled and picked points covered, so a second round of picks covers the pool
     a second time, where the authors' code returns a labeled point again; and
     ``delta`` can be found by the paper's purity rule, exactly rather than on a
-    grid (the authors' code takes it by hand). Where a point's nearest neighbour of
-    another cluster lies beyond the graph, its reach is used instead, which can
-    only make ``delta`` smaller.
+    grid (the authors' code takes it by hand). Should those exact searches cost
+    more than about ``2e10`` multiply-adds (a very large pool whose clusters
+    are not separated), ``fit`` warns and keeps lower bounds for the rest, which
+    can only make ``delta`` smaller.
 
     The score of a pick is the number of points it newly covered;
     :meth:`query_details` also gives ``coverage``, the share of the pool covered
@@ -235,12 +313,19 @@ transformer, default="auto"
         X32, graph = fit_graph(self, X)
         if self.delta == "auto":
             n_classes = min(self.n_classes, X.shape[0])
-            labels = (
-                SampledKMeans(n_classes, random_state=self.random_state)
-                .fit(X32)
-                .labels_
+            km = SampledKMeans(n_classes, random_state=self.random_state).fit(X32)
+            delta, exact = auto_delta(
+                X32, graph, km.labels_, km.cluster_centers_, self.purity
             )
-            delta = purity_delta(purity_radius(graph, labels), self.purity)
+            if not exact:
+                warnings.warn(
+                    'delta="auto": finding every point\'s nearest point of another '
+                    "cluster exactly would take too long on this pool, so lower "
+                    f"bounds were used for some; delta={delta:.4g} is at most the "
+                    "purity rule's.",
+                    UserWarning,
+                    stacklevel=3,
+                )
             if not delta > 0:  # duplicates: the smallest ball holding another point
                 positive = graph.data[graph.data > 0]
                 delta = float(positive.min()) * 1.5 if len(positive) else 1.0

@@ -139,10 +139,27 @@ def test_probcover_auto_delta_is_the_purity_rule(digits):
     D = pair_dists(digits)
     other = labels[:, None] != labels[None, :]
     radius = np.where(other, D, np.inf).min(axis=1)
-    # the nearest point of another cluster within 50 neighbours for most points
-    assert sampler.delta_ <= purity_delta(radius, 0.95) + 1e-12
+    assert sampler.delta_ == pytest.approx(purity_delta(radius, 0.95), rel=1e-12)
     pure = (D < sampler.delta_) & other
     assert np.mean(~pure.any(axis=1)) >= 0.95
+
+
+def test_probcover_auto_delta_exact_when_the_graph_holds_no_other_cluster(digits):
+    # 5 neighbours: most points see no other cluster in the graph, so the exact
+    # searches decide delta; with a tiny work cap, lower bounds and a smaller one
+    from skactive.cluster import SampledKMeans
+    from skactive.neighbors import knn_graph
+    from skactive.samplers._probcover import auto_delta
+
+    km = SampledKMeans(10, random_state=0).fit(digits)
+    D = pair_dists(digits)
+    radius = np.where(km.labels_[:, None] != km.labels_[None, :], D, np.inf).min(1)
+    graph = knn_graph(digits, 5)
+    args = (digits, graph, km.labels_, km.cluster_centers_, 0.95)
+    delta, exact = auto_delta(*args)
+    assert exact and delta == pytest.approx(purity_delta(radius, 0.95), rel=1e-12)
+    low, exact = auto_delta(*args, max_work=1.0)
+    assert not exact and low <= delta
 
 
 def test_probcover_warns_on_truncated_balls(digits):
