@@ -30,6 +30,7 @@ import heapq
 import numpy as np
 from scipy import sparse
 
+from skactive._kernels._exact import sq_dist_error
 from skactive._kernels._pairwise import BLOCK_SIZE
 
 # Gains within this relative distance of the best are a tie (lowest index wins).
@@ -178,52 +179,101 @@ class SparseGains:
 
 
 class DenseGains:
-    """Herding gains over every pair of points, never holding an n x n matrix.
+    """Herding gains with the kernel between every candidate and every point of
+    ``cols`` (all points by default), never holding an n x n matrix.
 
-    ``X`` is float64. Kernel values come from float64 matrix products in blocks of
-    rows: their rounding (about ``1e-16`` of the squared norms) differs between
-    BLAS kernels, far below the relative ``TIE_RTOL`` under which gains tie.
+    With ``cols`` a uniform sample of the pool, the objective is its mean over
+    the sample, an unbiased estimate of the pool's; every point stays a
+    candidate. ``weights`` are those of the points of ``cols``.
+
+    Gains are float64, from float64 matrix products in blocks of rows: their
+    rounding (about ``1e-16`` of the squared norms) differs between BLAS kernels,
+    far below the relative ``TIE_RTOL`` under which gains tie. The first bounds of
+    the lazy greedy (:meth:`upper_bounds`) come from float32 products, raised by
+    their rounding bound so that they stay above the true gains.
     """
 
-    def __init__(self, X, kernel, bandwidth, weights=None, block_size=BLOCK_SIZE):
-        self.X = np.asarray(X, dtype=np.float64)
-        self.X_sq = np.einsum("ij,ij->i", self.X, self.X)
+    def __init__(
+        self, X, kernel, bandwidth, weights=None, cols=None, block_size=BLOCK_SIZE
+    ):
+        self.X = X
         self.n_points = X.shape[0]
+        self.cols = np.arange(self.n_points) if cols is None else np.asarray(cols)
+        self.C = X[self.cols].astype(np.float64)
+        self.C_sq = np.einsum("ij,ij->i", self.C, self.C)
+        self.n_cols = len(self.cols)
         self.kernel, self.bandwidth = kernel, bandwidth
         self.weights = None if weights is None else np.asarray(weights, np.float64)
-        self.step = max(1, block_size // max(1, self.n_points))
-        self.m = np.zeros(self.n_points)
+        self.step = max(1, block_size // max(1, self.n_cols))
+        self.m = np.zeros(self.n_cols)
 
-    def _k(self, rows, cols=slice(None)):
-        """Kernel values between the given rows and columns (default: all)."""
-        sq = self.X[rows] @ self.X[cols].T
+    def _k(self, rows):
+        """Kernel values between the given rows and the columns, float64."""
+        A = self.X[rows].astype(np.float64)
+        sq = A @ self.C.T
         sq *= -2
-        sq += self.X_sq[rows, None]
-        sq += self.X_sq[None, cols]
+        sq += np.einsum("ij,ij->i", A, A)[:, None]
+        sq += self.C_sq[None, :]
         np.maximum(sq, 0, out=sq)
         return kernel_values(sq, self.kernel, self.bandwidth)
 
     def cover(self, points):
         points = np.asarray(points, dtype=np.intp)
-        if not len(points):
-            return
-        step = max(1, self.step * self.n_points // len(points))
-        for r0 in range(0, self.n_points, step):
-            rows = np.arange(r0, min(self.n_points, r0 + step))
-            self.m[rows] = self._k(rows, points).max(axis=1)
+        for r0 in range(0, len(points), self.step):
+            block = self._k(points[r0 : r0 + self.step])
+            np.maximum(self.m, block.max(axis=0), out=self.m)
+
+    def _sum_excess(self, K):
+        K -= self.m[None, :]
+        np.maximum(K, 0.0, out=K)
+        if self.weights is not None:
+            K *= self.weights[None, :]
+        return K.sum(axis=1, dtype=np.float64) / self.n_cols
 
     def gains(self, rows):
         rows = np.asarray(rows, dtype=np.intp)
         out = np.empty(len(rows))
         for r0 in range(0, len(rows), self.step):
-            sub = rows[r0 : r0 + self.step]
-            excess = self._k(sub)
-            excess -= self.m[None, :]
-            np.maximum(excess, 0.0, out=excess)
-            if self.weights is not None:
-                excess *= self.weights[None, :]
-            out[r0 : r0 + self.step] = excess.sum(axis=1) / self.n_points
-        return out, len(rows) * self.n_points
+            out[r0 : r0 + self.step] = self._sum_excess(
+                self._k(rows[r0 : r0 + self.step])
+            )
+        return out, len(rows) * self.n_cols
+
+    def upper_bounds(self, rows):
+        """Bounds at least the true gains of ``rows``, from float32 products."""
+        X, C = self.X, self.C.astype(np.float32)
+        C_sq = np.einsum("ij,ij->i", C, C)
+        radius = np.sqrt(max(float(C_sq.max()), 1e-30))
+        # every row's norm, for the rounding bound (one pass, in blocks)
+        top = 0.0
+        for r0 in range(0, len(rows), self.step):
+            A = X[rows[r0 : r0 + self.step]]
+            top = max(top, float(np.einsum("ij,ij->i", A, A).max()))
+        err = sq_dist_error(X.shape[1], max(radius, np.sqrt(top)))
+        m32 = self.m.astype(np.float32)
+        w32 = None if self.weights is None else self.weights.astype(np.float32)
+        out = np.empty(len(rows))
+        h2 = np.float32(self.bandwidth**2)
+        for r0 in range(0, len(rows), self.step):
+            A = X[rows[r0 : r0 + self.step]]
+            D = A @ C.T
+            D *= -2
+            D += np.einsum("ij,ij->i", A, A)[:, None]
+            D += C_sq[None, :]
+            D -= np.float32(err)  # every distance at most the true one
+            np.maximum(D, 0, out=D)
+            if self.kernel == "tophat":
+                K = (D < h2).astype(np.float32)
+            else:
+                D /= -h2
+                K = np.exp(D, out=D)
+            K -= m32[None, :]
+            np.maximum(K, 0, out=K)
+            if w32 is not None:
+                K *= w32[None, :]
+            out[r0 : r0 + self.step] = K.sum(axis=1, dtype=np.float64)
+        # float32 exp, subtraction and products: a few units of 2**-24 each
+        return (out * (1 + 1e-5) + self.n_cols * 1e-6) / self.n_cols
 
     def update(self, j):
         np.maximum(self.m, self._k([j])[0], out=self.m)
@@ -231,7 +281,7 @@ class DenseGains:
 
     def objective(self):
         m = self.m if self.weights is None else self.m * self.weights
-        return float(m.sum()) / self.n_points
+        return float(m.sum()) / self.n_cols
 
 
 class LazyHerding:
@@ -260,7 +310,10 @@ class LazyHerding:
         self.fresh = np.zeros(self.n_points, dtype=bool)
         self.heap = []
         free = np.flatnonzero(~self.taken)
-        self._evaluate(free, push=False)
+        if hasattr(gains, "upper_bounds"):  # bounds now, gains when needed
+            self.upper[free] = gains.upper_bounds(free)
+        else:
+            self._evaluate(free, push=False)
         self.heap = list(zip((-self.upper[free]).tolist(), free.tolist(), strict=True))
         heapq.heapify(self.heap)
         self.coverage = []

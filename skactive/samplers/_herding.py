@@ -8,6 +8,7 @@ import numbers
 import numpy as np
 from scipy import sparse
 from sklearn.base import clone
+from sklearn.utils import check_random_state
 
 from skactive._kernels._coverage import (
     DenseGains,
@@ -23,15 +24,16 @@ from skactive.samplers._uncertainty import default_estimator, uncertainty_scores
 from skactive.utils._compat import HasMethods, Interval, StrOptions
 from skactive.utils._validation import check_instances
 
-# method="auto" computes every pair up to this many points, on the graph above.
+# method="auto" is dense up to this many points, sparse above.
 _DENSE_UP_TO = 20_000
-# bandwidth="auto": these factors times the median distance from a point to its
-# n_neighbors-th nearest neighbour (the graph's reach). Dense: the kernel that did
-# best at 10 to 60 labels on digits and MNIST-5k. Sparse: narrow enough that the
-# kernel beyond the graph is negligible (exp(-8) at the reach), so the sparse
-# objective stays that of the kernel: on digits and MNIST-5k the sparse method drops
-# 0.4 % and 1.4 % of a median point's kernel density (see the user guide, coverage).
-_AUTO_BANDWIDTH = {"dense": 1.0, "sparse": 0.35}
+# bandwidth="auto" on the dense method: the authors' h on unit vectors.
+_DENSE_BANDWIDTH = 1.0
+# bandwidth="auto" on the sparse method: this factor times the median distance from
+# a point to its n_neighbors-th nearest neighbour (the graph's reach), narrow
+# enough that the kernel beyond the graph is negligible (exp(-8) at the reach): on
+# digits and MNIST-5k the sparse method drops 0.4 % and 1.4 % of a median point's
+# kernel density (see the user guide, coverage).
+_SPARSE_REACH_FACTOR = 0.35
 
 
 class MaxHerdingSampler(BaseSampler):
@@ -50,23 +52,30 @@ class MaxHerdingSampler(BaseSampler):
         ``"rbf"``: ``exp(-||x - y||^2 / h^2)``, the authors' kernel. ``"tophat"``:
         ``[||x - y|| < h]``, which gives ProbCover's objective.
     bandwidth : "auto" or float, default="auto"
-        ``h``, in the units of the (normalised) features. ``"auto"``: from the
-        graph's reach ``r``, the median over the pool of the distance to the
-        ``n_neighbors``-th nearest neighbour: ``h = r`` for the dense method, and
-        ``h = 0.35 r`` for the sparse one, where the kernel beyond the graph,
-        at most ``exp(-8)`` for the median point, changes the objective little
-        (a wider kernel on the graph would be a different objective). The
-        authors use ``h = 1`` on unit vectors, a kernel so wide that every point
-        weighs on every other. Set a float for the same kernel at every pool
-        size.
-    n_neighbors : int, default=50
-        Size of the neighbour graph: it sets ``bandwidth="auto"``, and the sparse
-        method keeps the kernel on its edges only.
+        ``h``, in the units of the (normalised) features. ``"auto"``: the
+        authors' ``h = 1`` for the dense method; for the sparse one, ``0.35 r``
+        with ``r`` the graph's reach (the median over the pool of the distance
+        to the ``n_neighbors``-th nearest neighbour), where the kernel beyond the
+        graph, at most ``exp(-8)`` for the median point, changes the objective
+        little: a kernel as wide as the authors' on a 50-neighbour graph would
+        be another objective.
     method : {"auto", "dense", "sparse"}, default="auto"
-        ``"dense"``: the kernel between every pair of points, computed in blocks
-        (the exact objective; no n x n matrix is held). ``"sparse"``: the kernel
-        on the edges of the neighbour graph, 0 elsewhere (memory and time linear
-        in the pool). ``"auto"``: dense up to 20,000 points, sparse above.
+        ``"dense"``: the kernel between every candidate and every point of the
+        pool, or of a uniform sample of ``sample_size`` of them on larger pools,
+        in blocks (no n x n matrix is held). ``"sparse"``: the kernel on the
+        edges of the neighbour graph, 0 elsewhere (memory and time linear in the
+        pool, faithful for narrow kernels). ``"auto"``: dense up to 20,000
+        points, sparse above.
+    sample_size : int, default=20000
+        With ``method="dense"`` on a larger pool, the objective is the mean over
+        this many points drawn uniformly without replacement (with
+        ``random_state``), an unbiased estimate of the pool's mean; every point
+        stays a candidate. The authors cut the pool itself to 35,000 random
+        points instead. A wide kernel makes many candidates' gains fall at each
+        pick, so a pick may re-evaluate thousands of them (minutes per hundred
+        picks at 200,000 points).
+    n_neighbors : int, default=50
+        Size of the neighbour graph of the sparse method.
     neighbors : {"auto", "exact", "ivf", "pynndescent", "precomputed"} or \
 transformer, default="auto"
         How the neighbour graph is found; see
@@ -75,8 +84,11 @@ transformer, default="auto"
         :func:`~skactive.neighbors.check_knn_graph`); the method is then sparse.
     normalize : bool, default=True
         L2-normalise the rows first, as the authors do.
+    verbose : int, default=0
+        Print progress (picks done, time) on standard error when positive.
     random_state : int, RandomState instance or None, default=None
-        Seed of an approximate neighbour graph. The greedy is deterministic.
+        Seed of the dense method's sample and of an approximate neighbour graph.
+        The greedy is deterministic.
 
     Attributes
     ----------
@@ -84,8 +96,11 @@ transformer, default="auto"
         The bandwidth used.
     method_ : str
         ``"dense"`` or ``"sparse"``.
-    graph_ : scipy.sparse.csr_array of shape (n_samples, n_samples)
-        The neighbour graph, distances on its edges.
+    sample_indices_ : ndarray of int or None
+        The dense objective's points (ascending), None when it is the whole
+        pool or the method is sparse.
+    graph_ : scipy.sparse.csr_array of shape (n_samples, n_samples) or None
+        The sparse method's neighbour graph, distances on its edges.
     X_fit_ : ndarray of shape (n_samples, n_features), dtype=float32, or None
         The (normalised) pool; None with ``neighbors="precomputed"``.
     n_samples_fit_ : int
@@ -109,11 +124,13 @@ transformer, default="auto"
 
     Gains are float64; a pick is the lowest index among the candidates within a
     relative ``1e-9`` of the best gain, so rounding that differs between CPUs
-    cannot change it. The dense method computes every pair with float64 matrix
-    products. The sparse method is an approximation of the objective on large
-    pools (the authors cut the pool to 35,000 random points instead): the kernel
-    beyond a point's ``n_neighbors`` nearest neighbours is taken as 0 (see
-    :ref:`the user guide <coverage>` for how much that changes).
+    cannot change it. The dense method computes the gains it needs with float64
+    matrix products, after first bounds from float32 ones. Above
+    ``sample_size`` points its objective is the mean over a uniform sample. The
+    sparse method, the default above 20,000 points, approximates the objective
+    instead by taking the kernel as 0 beyond a point's ``n_neighbors`` nearest
+    neighbours, which only narrow kernels survive, and narrow kernels select
+    worse at low budgets (see :ref:`the user guide <coverage>`).
 
     References
     ----------
@@ -142,8 +159,10 @@ transformer, default="auto"
         ],
         "n_neighbors": [Interval(numbers.Integral, 1, None, closed="left")],
         "method": [StrOptions({"auto", "dense", "sparse"})],
+        "sample_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "neighbors": _neighbors_constraint(),
         "normalize": ["boolean"],
+        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -151,19 +170,23 @@ transformer, default="auto"
         kernel="rbf",
         bandwidth="auto",
         *,
-        n_neighbors=50,
         method="auto",
+        sample_size=20_000,
+        n_neighbors=50,
         neighbors="auto",
         normalize=True,
+        verbose=0,
         random_state=None,
     ):
         super().__init__(random_state=random_state)
         self.kernel = kernel
         self.bandwidth = bandwidth
-        self.n_neighbors = n_neighbors
         self.method = method
+        self.sample_size = sample_size
+        self.n_neighbors = n_neighbors
         self.neighbors = neighbors
         self.normalize = normalize
+        self.verbose = verbose
 
     def __sampler_tags__(self):
         return SamplerTags(prefix_stable=True)
@@ -172,32 +195,55 @@ transformer, default="auto"
         return self.neighbors == "precomputed"
 
     def _fit(self, X):
-        if self.neighbors == "precomputed" and self.method == "dense":
+        precomputed = self.neighbors == "precomputed"
+        if precomputed and self.method == "dense":
             raise ValueError(
                 'method="dense" computes the kernel from the features, which '
                 'neighbors="precomputed" does not give; use method="sparse".'
             )
-        self.X_fit_, self.graph_ = fit_graph(self, X)
         method = self.method
         if method == "auto":
-            small = X.shape[0] <= _DENSE_UP_TO and self.X_fit_ is not None
+            small = X.shape[0] <= _DENSE_UP_TO and not precomputed
             method = "dense" if small else "sparse"
         self.method_ = method
+        self.graph_ = self.sample_indices_ = None
+        if method == "dense":
+            self.X_fit_ = fit_graph(self, X, graph=False)
+            n = X.shape[0]
+            if n > self.sample_size:
+                rng = check_random_state(self.random_state)
+                self.sample_indices_ = np.sort(
+                    rng.choice(n, self.sample_size, replace=False)
+                )
+            self.bandwidth_ = (
+                _DENSE_BANDWIDTH if self.bandwidth == "auto" else float(self.bandwidth)
+            )
+            return
+        self.X_fit_, self.graph_ = fit_graph(self, X)
         if self.bandwidth == "auto":
             reach = float(np.median(graph_reach(self.graph_)[0]))
-            self.bandwidth_ = _AUTO_BANDWIDTH[method] * reach if reach > 0 else 1.0
+            self.bandwidth_ = _SPARSE_REACH_FACTOR * reach if reach > 0 else 1.0
         else:
             self.bandwidth_ = float(self.bandwidth)
-        if method == "sparse":
-            K = self.graph_.copy()
-            K.data = kernel_values(K.data**2, self.kernel, self.bandwidth_)
-            K.eliminate_zeros()
-            self._kernel_graph = sparse.csr_array(K)
+        K = self.graph_.copy()
+        K.data = kernel_values(K.data**2, self.kernel, self.bandwidth_)
+        K.eliminate_zeros()
+        self._kernel_graph = sparse.csr_array(K)
 
-    def _gains(self, weights=None):
+    def _gains(self, weights=None, bandwidth=None):
+        """The gains of the fitted method; ``weights`` over the pool."""
+        h = self.bandwidth_ if bandwidth is None else bandwidth
         if self.method_ == "dense":
-            return DenseGains(self.X_fit_, self.kernel, self.bandwidth_, weights)
-        return SparseGains(self._kernel_graph, weights)
+            cols = self.sample_indices_
+            if weights is not None and cols is not None:
+                weights = weights[cols]
+            return DenseGains(self.X_fit_, self.kernel, h, weights, cols)
+        K = self._kernel_graph
+        if bandwidth is not None:
+            K = self.graph_.copy()
+            K.data = kernel_values(K.data**2, self.kernel, h)
+            K.eliminate_zeros()
+        return SparseGains(K, weights)
 
     def _query(self, mask, budget, rng, y):
         state = LazyHerding(self._gains(), mask)
@@ -257,9 +303,11 @@ class UHerdingSampler(MaxHerdingSampler):
         fitted on the first 70 % of the labeled points (in index order) and
         scored on the last 30 %, as the authors do; 1 when those hold fewer than
         two classes.
-    n_neighbors : int, default=50
-        As in :class:`MaxHerdingSampler`.
     method : {"auto", "dense", "sparse"}, default="auto"
+        As in :class:`MaxHerdingSampler`.
+    sample_size : int, default=20000
+        As in :class:`MaxHerdingSampler`.
+    n_neighbors : int, default=50
         As in :class:`MaxHerdingSampler`.
     neighbors : {"auto", "exact", "ivf", "pynndescent"} or transformer, \
 default="auto"
@@ -268,6 +316,8 @@ default="auto"
         L2-normalise the rows first.
     missing_label : int, float, str or None, default=-1
         The label of a masked row whose label is not known yet (pending).
+    verbose : int, default=0
+        Print progress on standard error when positive.
     random_state : int, RandomState instance or None, default=None
         Seed of the estimator (when it has a ``random_state`` left None) and of
         an approximate graph.
@@ -336,20 +386,24 @@ default="auto"
         bandwidth="auto",
         *,
         temperature="auto",
-        n_neighbors=50,
         method="auto",
+        sample_size=20_000,
+        n_neighbors=50,
         neighbors="auto",
         normalize=True,
         missing_label=-1,
+        verbose=0,
         random_state=None,
     ):
         super().__init__(
             kernel=kernel,
             bandwidth=bandwidth,
-            n_neighbors=n_neighbors,
             method=method,
+            sample_size=sample_size,
+            n_neighbors=n_neighbors,
             neighbors=neighbors,
             normalize=normalize,
+            verbose=verbose,
             random_state=random_state,
         )
         self.estimator = estimator
@@ -411,13 +465,7 @@ default="auto"
         weights = np.clip(weights, 0.0, 1.0)
         weights[mask] = 0.0
         bandwidth = min(self.bandwidth_, _smallest_distance(X[np.flatnonzero(mask)]))
-        if self.method_ == "dense":
-            gains = DenseGains(X, self.kernel, bandwidth, weights)
-        else:
-            K = self.graph_.copy()
-            K.data = kernel_values(K.data**2, self.kernel, bandwidth)
-            K.eliminate_zeros()
-            gains = SparseGains(K, weights)
+        gains = self._gains(weights, bandwidth)
         state = LazyHerding(gains, mask)
         picks, scores = run_greedy(state, budget, log=self._log)
         extra = {"coverage": np.asarray(state.coverage)}

@@ -33,11 +33,12 @@ def _neighbors_constraint():
     return [StrOptions(_NEIGHBORS_OPTIONS), HasMethods("fit_transform")]
 
 
-def fit_graph(sampler, X):
+def fit_graph(sampler, X, graph=True):
     """The pool as the coverage samplers see it, and its neighbour graph: the
     rows L2-normalised (when ``sampler.normalize``) in float32, and
     :func:`~skactive.neighbors.knn_graph` of them at ``sampler.n_neighbors``.
-    With ``neighbors="precomputed"``, ``X`` is the graph: ``(None, graph)``."""
+    With ``neighbors="precomputed"``, ``X`` is the graph: ``(None, graph)``.
+    With ``graph=False``, only the rows."""
     if sampler.neighbors == "precomputed":
         if not sparse.issparse(X):
             raise TypeError(
@@ -50,6 +51,8 @@ def fit_graph(sampler, X):
     if sampler.normalize:
         X32 = (X / safe_row_norms(X)[:, None]).astype(np.float32)
     X32 = np.ascontiguousarray(X32)
+    if not graph:
+        return X32
     graph = knn_graph(
         X32,
         sampler.n_neighbors,
@@ -203,6 +206,8 @@ transformer, default="auto"
         and ``delta`` must be a float.
     normalize : bool, default=True
         L2-normalise the rows first, as the authors do on embeddings.
+    verbose : int, default=0
+        Print progress (picks done, time) on standard error when positive.
     random_state : int, RandomState instance or None, default=None
         Seed of the k-means of ``delta="auto"`` and of an approximate graph. The
         greedy itself is deterministic.
@@ -277,6 +282,7 @@ transformer, default="auto"
         "n_neighbors": [Interval(numbers.Integral, 1, None, closed="left")],
         "neighbors": _neighbors_constraint(),
         "normalize": ["boolean"],
+        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -288,6 +294,7 @@ transformer, default="auto"
         n_neighbors=50,
         neighbors="auto",
         normalize=True,
+        verbose=0,
         random_state=None,
     ):
         super().__init__(random_state=random_state)
@@ -297,6 +304,7 @@ transformer, default="auto"
         self.n_neighbors = n_neighbors
         self.neighbors = neighbors
         self.normalize = normalize
+        self.verbose = verbose
 
     def __sampler_tags__(self):
         return SamplerTags(prefix_stable=True)

@@ -339,3 +339,28 @@ def test_precomputed_errors(digits):
         UHerdingSampler(neighbors="precomputed").fit(graph)
     with pytest.raises(TypeError, match="[Ss]parse"):
         ProbCoverSampler(0.4).fit(graph)
+
+
+def test_herding_dense_on_a_sample_equals_brute_force(digits):
+    # the objective averaged over a uniform sample of the pool, every point a
+    # candidate
+    sampler = MaxHerdingSampler(bandwidth=0.8, sample_size=150, random_state=0)
+    sampler.fit(digits)
+    cols = sampler.sample_indices_
+    assert len(cols) == 150 and np.all(np.diff(cols) > 0)
+    D = pair_dists(digits)
+    K = kernel_values(D[:, cols] ** 2, "rbf", 0.8)  # candidates x sample
+    for mask in masks(len(digits)):
+        m = K[mask].max(axis=0) if mask.any() else np.zeros(150)
+        taken, expected = mask.copy(), []
+        for _ in range(30):
+            gain = np.maximum(K - m[None, :], 0).sum(axis=1) / 150
+            gain[taken] = -np.inf
+            j = int(np.flatnonzero(gain >= gain.max() * (1 - TIE_RTOL))[0])
+            expected.append(j)
+            taken[j] = True
+            m = np.maximum(m, K[j])
+        np.testing.assert_array_equal(sampler.query(mask, 30), expected)
+    whole = MaxHerdingSampler(sample_size=len(digits)).fit(digits)
+    assert whole.sample_indices_ is None and whole.graph_ is None
+    assert whole.bandwidth_ == 1.0  # the authors' h
