@@ -4,6 +4,7 @@
 
 import importlib.util
 
+import coverage_scale
 import numpy as np
 import pytest
 import scale
@@ -46,3 +47,38 @@ def test_knn_graph_measures_tiny_pools(algorithm):
 
     result = knn_graph.measure(algorithm, "blobs", 2000, 8, k=10, n_recall=200)
     assert result["seconds"] > 0 and result["recall"] > 0.9
+
+
+@pytest.mark.parametrize("method", coverage_scale.METHODS)
+def test_coverage_scale_measures_every_method(method):
+    if method.startswith("skactiveml"):
+        pytest.importorskip("skactiveml")
+    r = coverage_scale.measure(method, 3000, 8, 20, timeout=120, memory_gb=16)
+    assert "error" not in r, r
+    assert r["seconds"] > 0 and r["from_start_s"] >= r["seconds"]
+    assert r["hwm_mib"] >= r["above_mib"] >= 0
+    assert "| 3,000 x 8 | 20 |" in coverage_scale.row(3000, 8, 20, method, r)
+
+
+def test_coverage_quality_runs_small():
+    pytest.importorskip("skactiveml")
+    import coverage_quality
+
+    X, y = coverage_quality.load("digits")
+    X, y = X[:400], y[:400]
+    curves, info, _ = coverage_quality.one_seed(X, y, 0, verify=True)
+    assert set(curves) == {
+        "random",
+        "TypiClust",
+        "ProbCover",
+        "MaxHerding",
+        "scikit-activeml ProbCover",
+        "scikit-activeml MaxHerding",
+    }
+    for acc in curves.values():
+        assert isinstance(acc, str) or (acc.shape == (6,) and np.all(acc > 0))
+    assert info["ProbCover"][0] > 0 and info["MaxHerding"][0] > 0
+    assert "gain over random" in coverage_quality.table([curves], [10, 20])
+    sens, h = coverage_quality.sensitivity_seed(X, y, 0)
+    assert h > 0 and len(sens) == 9
+    assert "purity=0.8" in coverage_quality.table([sens], [10, 60], gain=False)
