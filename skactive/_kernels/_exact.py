@@ -74,21 +74,24 @@ def exact_sq_dists(A, B):
     return out
 
 
-def exact_nearest(A, B):
+def exact_nearest(A, B, b_sq=None, block=_EXACT_BLOCK):
     """For each row of ``A``, its nearest row of ``B`` and the squared distance,
     decided on float64 differences as :func:`exact_sq_dists` computes them (ties to
     the lowest index), without computing every difference.
 
     A float64 matrix product gives every distance up to a rounding bound (of order
     ``1e-16`` of the squared norms), which leaves a few candidates per row; those
-    alone are computed as differences.
+    alone are computed as differences. ``b_sq`` (the squared row norms of ``B`` as
+    float64) saves recomputing them when ``B`` is searched again; ``block`` bounds
+    the floats of one distance block.
     """
     A = np.asarray(A, dtype=np.float64)
     B = np.asarray(B, dtype=np.float64)
-    a_sq, b_sq = np.square(A).sum(axis=1), np.square(B).sum(axis=1)
+    a_sq = np.square(A).sum(axis=1)
+    b_sq = np.square(B).sum(axis=1) if b_sq is None else b_sq
     index = np.empty(len(A), dtype=np.intp)
     value = np.empty(len(A))
-    for rows in row_blocks(len(A), len(B)):
+    for rows in row_blocks(len(A), len(B), block):
         D = a_sq[rows, None] + b_sq[None, :] - 2 * (A[rows] @ B.T)
         radius = np.sqrt(max(float(a_sq[rows].max()), float(b_sq.max())))
         err = sq_dist_error(A.shape[1], radius, unit=2.0**-53)
@@ -107,10 +110,10 @@ def exact_nearest(A, B):
     return index, value
 
 
-def exact_min_sq_dists(A, B):
+def exact_min_sq_dists(A, B, b_sq=None, block=_EXACT_BLOCK):
     """For each row of ``A``, the float64 squared distance to its nearest row of
     ``B`` (see :func:`exact_nearest`)."""
-    return exact_nearest(A, B)[1]
+    return exact_nearest(A, B, b_sq, block)[1]
 
 
 def first_max(candidates, scores, rtol=0.0):

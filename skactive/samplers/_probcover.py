@@ -26,6 +26,8 @@ from skactive.utils._compat import HasMethods, Interval, StrOptions
 _TRUNCATED_WARN = 0.1
 # Multiply-adds the exact searches of delta="auto" may take (seconds at most).
 _EXACT_PURITY_WORK = 2e10
+# Floats of one block of those searches (128 MiB of float64).
+_SEARCH_BLOCK = 1 << 24
 _NEIGHBORS_OPTIONS = {"auto", "exact", "ivf", "pynndescent", "precomputed"}
 
 
@@ -111,16 +113,15 @@ def _nearest_other(X, labels, points):
     another cluster."""
     out = np.empty(len(points))
     for c in np.unique(labels[points]):
-        here = labels[points] == c
-        others = np.flatnonzero(labels != c)
+        here = np.flatnonzero(labels[points] == c)
+        others = X[labels != c].astype(np.float64)
         if not len(others):
             out[here] = np.inf
             continue
-        sq = np.empty(np.count_nonzero(here))
-        sub = points[here]
-        for block in row_blocks(len(sub), len(others)):
-            sq[block] = exact_min_sq_dists(X[sub[block]], X[others])
-        out[here] = np.sqrt(sq)
+        sq = np.square(others).sum(axis=1)
+        out[here] = np.sqrt(
+            exact_min_sq_dists(X[points[here]], others, sq, block=_SEARCH_BLOCK)
+        )
     return out
 
 
