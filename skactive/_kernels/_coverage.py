@@ -16,8 +16,8 @@ Both follow the protocol of :func:`skactive._kernels._greedy.run_greedy` (``choo
   objective is submodular), so a gain computed earlier bounds the current one from
   above; a pick re-evaluates only the candidates whose bound could still win
   (Minoux's lazy greedy). The gains come from a :class:`SparseGains` (kernel values
-  on the edges of a neighbour graph) or a :class:`DenseGains` (every pair, in
-  blocks, float64 distances computed elementwise).
+  on the edges of a neighbour graph) or a :class:`DenseGains` (every candidate
+  against every point, or a sample of them, in blocks of matrix products).
 
 Gains are float64 sums of float64 kernel values; the winner is the lowest index
 among the candidates within a relative ``TIE_RTOL`` of the best, so a last-bit
