@@ -90,3 +90,40 @@ def knn_among(Xw, X, queries, cands, n_neighbors, err, block_size=BLOCK_SIZE):
         neighbors[r0:r1] = cols[take].reshape(-1, k)
         sq_dists[r0:r1] = exact[take].reshape(-1, k)
     return neighbors, sq_dists
+
+
+def within_radius(Xw, X, radius, err, max_entries=None, block_size=BLOCK_SIZE):
+    """Every pair of rows closer than ``radius``, as a CSR matrix of distances.
+
+    The float32 distances of a block leave as candidates every pair within the
+    rounding bound ``err`` of ``radius``; their float64 distances (elementwise, the
+    same on every CPU) decide, strictly: row ``i`` holds the ``j`` with
+    ``sqrt(sum((X[i] - X[j]) ** 2)) < radius``, itself included, by distance then
+    column. Returns None as soon as more than ``max_entries`` pairs are found.
+    """
+    from scipy import sparse
+
+    n = X.shape[0]
+    X_sq = row_sq_norms(Xw)
+    limit = radius**2 + 2 * err
+    rows_of, cols_of, dists = [], [], []
+    total = 0
+    step = _row_step(n, block_size)
+    for r0 in range(0, n, step):
+        rows = np.arange(r0, min(n, r0 + step))
+        D = _sq_dists(NUMPY, Xw[rows], Xw, X_sq[rows], X_sq)
+        i, j = np.nonzero(D <= limit)
+        del D
+        dist = np.sqrt(pair_sq_dists(X, rows[i], j))
+        keep = dist < radius
+        total += int(np.count_nonzero(keep))
+        if max_entries is not None and total > max_entries:
+            return None
+        rows_of.append(rows[i[keep]])
+        cols_of.append(j[keep])
+        dists.append(dist[keep])
+    rows_of, cols_of, dists = (np.concatenate(a) for a in (rows_of, cols_of, dists))
+    order = np.lexsort((cols_of, dists, rows_of))
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows_of, minlength=n), out=indptr[1:])
+    return sparse.csr_array((dists[order], cols_of[order], indptr), shape=(n, n))

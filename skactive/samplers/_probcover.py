@@ -11,12 +11,15 @@ from scipy import sparse
 
 from skactive._kernels._coverage import MaxCoverage
 from skactive._kernels._exact import (
+    condition_pool,
     exact_min_sq_dists,
     exact_sq_dists,
     row_blocks,
     safe_row_norms,
+    sq_dist_error,
 )
 from skactive._kernels._greedy import run_greedy
+from skactive._kernels._knn import within_radius
 from skactive.base import BaseSampler, SamplerTags
 from skactive.cluster import SampledKMeans
 from skactive.neighbors import check_knn_graph, knn_graph
@@ -24,6 +27,10 @@ from skactive.utils._compat import HasMethods, Interval, StrOptions
 
 # Warn when more than this share of the balls reaches past the graph.
 _TRUNCATED_WARN = 0.1
+# balls="auto" finds every point of every ball up to this many points, while the
+# balls hold at most _EXACT_BALLS_MEAN points on average.
+_EXACT_BALLS_UP_TO = 20_000
+_EXACT_BALLS_MEAN = 1_000
 # Multiply-adds the exact searches of delta="auto" may take (seconds at most).
 _EXACT_PURITY_WORK = 2e10
 # Floats of one block of those searches (128 MiB of float64).
@@ -191,10 +198,17 @@ class ProbCoverSampler(BaseSampler):
         pool is thought to hold. At a cold start the labels cannot tell it, so it
         is a parameter; the paper uses the true number of classes. Unused with a
         float ``delta``.
+    balls : {"auto", "exact", "graph"}, default="auto"
+        ``"exact"``: every point closer than ``delta`` is in the ball, found in
+        blocks (memory grows with the balls). ``"graph"``: the balls are
+        restricted to the ``n_neighbors`` nearest neighbours. ``"auto"``: exact
+        up to 20,000 points while the balls hold at most 1,000 points on
+        average, the graph otherwise.
     n_neighbors : int, default=50
-        Neighbours each ball is restricted to. A ball that would hold more points
-        is truncated; ``n_truncated_`` counts them, and ``fit`` warns when more
-        than a tenth are.
+        Neighbours of the graph, which ``delta="auto"`` reads and ``"graph"``
+        balls are restricted to. A ball that would hold more points is
+        truncated; ``n_truncated_`` counts them, and ``fit`` warns when more than
+        a tenth are.
     neighbors : {"auto", "exact", "ivf", "pynndescent", "precomputed"} or \
 transformer, default="auto"
         How the neighbour graph is found; see
@@ -219,9 +233,11 @@ transformer, default="auto"
         The radius used.
     balls_ : scipy.sparse.csr_array of shape (n_samples, n_samples)
         Row ``i`` holds the points of ``i``'s ball, with their distances.
+    balls_method_ : str
+        ``"exact"`` or ``"graph"``.
     n_truncated_ : int
         Balls whose radius reaches past the graph (more points may lie within
-        ``delta`` than the ball holds).
+        ``delta`` than the ball holds); 0 for exact balls.
     n_samples_fit_ : int
         Number of points in the fitted pool.
     n_features_in_ : int
@@ -280,6 +296,7 @@ transformer, default="auto"
         ],
         "purity": [Interval(numbers.Real, 0, 1, closed="right")],
         "n_classes": [Interval(numbers.Integral, 1, None, closed="left")],
+        "balls": [StrOptions({"auto", "exact", "graph"})],
         "n_neighbors": [Interval(numbers.Integral, 1, None, closed="left")],
         "neighbors": _neighbors_constraint(),
         "normalize": ["boolean"],
@@ -292,6 +309,7 @@ transformer, default="auto"
         *,
         purity=0.95,
         n_classes=10,
+        balls="auto",
         n_neighbors=50,
         neighbors="auto",
         normalize=True,
@@ -302,6 +320,7 @@ transformer, default="auto"
         self.delta = delta
         self.purity = purity
         self.n_classes = n_classes
+        self.balls = balls
         self.n_neighbors = n_neighbors
         self.neighbors = neighbors
         self.normalize = normalize
@@ -314,10 +333,14 @@ transformer, default="auto"
         return self.neighbors == "precomputed"
 
     def _fit(self, X):
-        if self.delta == "auto" and self.neighbors == "precomputed":
+        precomputed = self.neighbors == "precomputed"
+        if precomputed and (self.delta == "auto" or self.balls == "exact"):
+            name = "delta" if self.delta == "auto" else "balls"
+            value = getattr(self, name)
             raise ValueError(
-                'delta="auto" clusters the features, which neighbors="precomputed" '
-                "does not give: pass delta as a float."
+                f"{name}={value!r} needs the features, which "
+                'neighbors="precomputed" does not give: pass delta as a float '
+                'and balls="graph" or "auto".'
             )
         X32, graph = fit_graph(self, X)
         if self.delta == "auto":
@@ -343,8 +366,21 @@ transformer, default="auto"
         else:
             delta = float(self.delta)
         self.delta_ = delta
+        self.balls_ = None
+        n = graph.shape[0]
+        if self.balls == "exact" or (
+            self.balls == "auto" and not precomputed and n <= _EXACT_BALLS_UP_TO
+        ):
+            cap = None if self.balls == "exact" else _EXACT_BALLS_MEAN * n
+            Xw, _, _, sq = condition_pool(X32, center="auto")
+            err = sq_dist_error(X32.shape[1], float(np.sqrt(sq.max())))
+            self.balls_ = within_radius(Xw, X32, delta, err, cap)
+        if self.balls_ is not None:
+            self.balls_method_, self.n_truncated_ = "exact", 0
+            return
+        self.balls_method_ = "graph"
         keep = graph.data < delta
-        rows = np.repeat(np.arange(X.shape[0]), np.diff(graph.indptr))
+        rows = np.repeat(np.arange(n), np.diff(graph.indptr))
         self.balls_ = sparse.csr_array(
             (graph.data[keep], (rows[keep], graph.indices[keep])), shape=graph.shape
         )

@@ -34,7 +34,9 @@ def brute_probcover(D, delta, mask, budget, k):
     """The rules of ProbCoverSampler, on a dense matrix: balls within delta among
     the k nearest, labeled balls covered first, the largest count of uncovered
     points (lowest index), a restart once everything is covered."""
-    balls = (D < delta) & knn_mask(D, k)
+    balls = D < delta
+    if k is not None:
+        balls &= knn_mask(D, k)
     taken = mask.copy()
     covered = balls[mask].any(axis=0)
     picks = []
@@ -90,18 +92,40 @@ def masks(n, seed=0):
 @pytest.mark.parametrize("n_neighbors", [10, 50])
 def test_probcover_equals_brute_force(digits, delta, n_neighbors):
     D = pair_dists(digits)
-    sampler = ProbCoverSampler(delta, n_neighbors=n_neighbors).fit(digits)
+    sampler = ProbCoverSampler(delta, balls="graph", n_neighbors=n_neighbors)
+    sampler.fit(digits)
     for mask in masks(len(digits)):
         budget = 60
         expected = brute_probcover(D, delta, mask, budget, n_neighbors)
         np.testing.assert_array_equal(sampler.query(mask, budget), expected)
 
 
+@pytest.mark.parametrize("delta", [0.3, 0.45, 0.8])
+def test_probcover_exact_balls_equal_brute_force(digits, delta):
+    D = pair_dists(digits)
+    sampler = ProbCoverSampler(delta).fit(digits)  # "auto": exact on small pools
+    assert sampler.balls_method_ == "exact" and sampler.n_truncated_ == 0
+    for mask in masks(len(digits)):
+        expected = brute_probcover(D, delta, mask, 60, None)
+        np.testing.assert_array_equal(sampler.query(mask, 60), expected)
+
+
+def test_probcover_auto_balls_fall_back_to_the_graph():
+    # balls of radius 1.5 on unit vectors hold every one of 1,797 points, more than
+    # the 1,000 on average "auto" allows exact balls: it takes the graph's
+    X = normalize(load_digits().data).astype(np.float32)
+    with pytest.warns(UserWarning, match="truncated"):
+        auto = ProbCoverSampler(1.5).fit(X)
+    assert auto.balls_method_ == "graph" and auto.n_truncated_ == len(X)
+    exact = ProbCoverSampler(1.5, balls="exact").fit(X)
+    assert exact.balls_method_ == "exact" and exact.balls_.nnz == len(X) ** 2
+
+
 def test_probcover_restarts_without_repeats():
     # two tight groups: two picks cover everything, the rest is the second round
     rs = np.random.RandomState(0)
     X = np.vstack([rs.normal(0, 0.01, (6, 3)) + 1, rs.normal(0, 0.01, (6, 3)) - 1])
-    sampler = ProbCoverSampler(0.5, normalize=False).fit(X)
+    sampler = ProbCoverSampler(0.5, normalize=False, balls="graph").fit(X)
     mask = np.zeros(12, dtype=bool)
     mask[0] = True
     details = sampler.query_details(mask, 11)
@@ -116,7 +140,8 @@ def test_probcover_integer_grid_ties():
     # every distance repeats: the lowest index must win each tie
     X = np.array([[i, j] for i in range(7) for j in range(7)], dtype=np.float64)
     D = pair_dists(X)
-    sampler = ProbCoverSampler(1.5, normalize=False, n_neighbors=12).fit(X)
+    sampler = ProbCoverSampler(1.5, normalize=False, n_neighbors=12, balls="graph")
+    sampler.fit(X)
     np.testing.assert_array_equal(
         sampler.query(budget=20), brute_probcover(D, 1.5, np.zeros(49, bool), 20, 12)
     )
@@ -164,7 +189,7 @@ def test_probcover_auto_delta_exact_when_the_graph_holds_no_other_cluster(digits
 
 def test_probcover_warns_on_truncated_balls(digits):
     with pytest.warns(UserWarning, match="truncated"):
-        sampler = ProbCoverSampler(1.0, n_neighbors=5).fit(digits)
+        sampler = ProbCoverSampler(1.0, n_neighbors=5, balls="graph").fit(digits)
     assert sampler.n_truncated_ > 0.1 * len(digits)
 
 
@@ -224,9 +249,11 @@ def test_herding_coverage_is_the_objective(digits):
 
 
 def test_user_transformer_gives_the_exact_graph(digits):
-    ours = ProbCoverSampler(0.45, n_neighbors=20).fit(digits)
+    ours = ProbCoverSampler(0.45, n_neighbors=20, balls="graph").fit(digits)
     theirs = ProbCoverSampler(
-        0.45, neighbors=KNeighborsTransformer(mode="distance", n_neighbors=20)
+        0.45,
+        balls="graph",
+        neighbors=KNeighborsTransformer(mode="distance", n_neighbors=20),
     ).fit(digits)
     np.testing.assert_array_equal(ours.query(budget=30), theirs.query(budget=30))
 
@@ -315,7 +342,7 @@ def test_uherding_temperature_minimises_ece(digits):
 def test_precomputed_graph_is_the_graph_of_the_features(digits):
     graph = KNeighborsTransformer(mode="distance", n_neighbors=50).fit_transform(digits)
     for make in [
-        lambda **kw: ProbCoverSampler(0.45, **kw),
+        lambda **kw: ProbCoverSampler(0.45, balls="graph", **kw),
         lambda **kw: MaxHerdingSampler(bandwidth=0.3, method="sparse", **kw),
     ]:
         ours = make().fit(digits)
@@ -331,12 +358,14 @@ def test_precomputed_errors(digits):
     graph = KNeighborsTransformer(mode="distance", n_neighbors=5).fit_transform(digits)
     with pytest.raises(TypeError, match="sparse neighbour graph"):
         ProbCoverSampler(0.4, neighbors="precomputed").fit(digits)
-    with pytest.raises(ValueError, match='delta="auto"'):
+    with pytest.raises(ValueError, match="delta='auto' needs the features"):
         ProbCoverSampler(neighbors="precomputed").fit(graph)
     with pytest.raises(ValueError, match='method="dense"'):
         MaxHerdingSampler(method="dense", neighbors="precomputed").fit(graph)
     with pytest.raises(ValueError, match="features"):
         UHerdingSampler(neighbors="precomputed").fit(graph)
+    with pytest.raises(ValueError, match="balls='exact' needs the features"):
+        ProbCoverSampler(0.4, balls="exact", neighbors="precomputed").fit(graph)
     with pytest.raises(TypeError, match="[Ss]parse"):
         ProbCoverSampler(0.4).fit(graph)
 
