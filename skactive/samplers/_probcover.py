@@ -174,9 +174,10 @@ class ProbCoverSampler(BaseSampler):
     Every point's ball holds the points closer than ``delta`` to it (itself
     included). Labeled points cover their balls first; each pick is the point
     whose ball holds the most points not covered yet (the lowest index on ties),
-    and its ball is then covered (Yehuda et al., 2022). The balls are restricted
-    to each point's ``n_neighbors`` nearest neighbours, a sparse graph, so no
-    n x n matrix is formed.
+    and its ball is then covered (Yehuda et al., 2022). The balls are sparse
+    rows, found in blocks on small pools and restricted to each point's
+    ``n_neighbors`` nearest neighbours on large ones, so no n x n matrix is
+    formed.
 
     Parameters
     ----------
@@ -250,8 +251,9 @@ transformer, default="auto"
 
     Notes
     -----
-    Deviations from the authors' code, all on purpose: balls are restricted to the
-    ``n_neighbors`` nearest neighbours (the authors compare every pair on a GPU);
+    Deviations from the authors' code, all on purpose: above 20,000 points (or
+    with ``balls="graph"``) balls are restricted to the ``n_neighbors`` nearest
+    neighbours (the authors compare every pair on a GPU);
     the last ``n mod 500`` points get balls too (the authors' blocked loop skips
     them); once every point is covered, the coverage starts again with only the
     labeled and picked points covered, so a second round of picks covers the pool
