@@ -18,8 +18,13 @@ from skactive._kernels._coverage import (
 )
 from skactive._kernels._exact import exact_sq_dists, row_blocks
 from skactive._kernels._greedy import run_greedy
-from skactive.base import BaseSampler, SamplerTags
-from skactive.samplers._probcover import _neighbors_constraint, fit_graph, graph_reach
+from skactive.base import SamplerTags
+from skactive.samplers._graph import (
+    GraphSampler,
+    fit_graph,
+    graph_reach,
+    neighbors_constraint,
+)
 from skactive.samplers._uncertainty import default_estimator, uncertainty_scores
 from skactive.utils._compat import HasMethods, Interval, StrOptions
 from skactive.utils._validation import check_instances
@@ -36,7 +41,7 @@ _DENSE_BANDWIDTH = 1.0
 _SPARSE_REACH_FACTOR = 0.35
 
 
-class MaxHerdingSampler(BaseSampler):
+class MaxHerdingSampler(GraphSampler):
     """MaxHerding: greedy kernel coverage, the facility-location objective.
 
     The objective of a labeled set ``L`` is the mean over the pool of
@@ -151,7 +156,7 @@ transformer, default="auto"
     """
 
     _parameter_constraints: dict = {
-        **BaseSampler._parameter_constraints,
+        **GraphSampler._parameter_constraints,
         "kernel": [StrOptions({"rbf", "tophat"})],
         "bandwidth": [
             StrOptions({"auto"}),
@@ -160,7 +165,7 @@ transformer, default="auto"
         "n_neighbors": [Interval(numbers.Integral, 1, None, closed="left")],
         "method": [StrOptions({"auto", "dense", "sparse"})],
         "sample_size": [Interval(numbers.Integral, 1, None, closed="left")],
-        "neighbors": _neighbors_constraint(),
+        "neighbors": neighbors_constraint(),
         "normalize": ["boolean"],
         "verbose": ["verbose"],
     }
@@ -187,12 +192,6 @@ transformer, default="auto"
         self.neighbors = neighbors
         self.normalize = normalize
         self.verbose = verbose
-
-    def __sampler_tags__(self):
-        return SamplerTags(prefix_stable=True)
-
-    def _fits_a_graph(self):
-        return self.neighbors == "precomputed"
 
     def _fit(self, X):
         precomputed = self.neighbors == "precomputed"

@@ -15,15 +15,18 @@ from skactive._kernels._exact import (
     exact_min_sq_dists,
     exact_sq_dists,
     row_blocks,
-    safe_row_norms,
     sq_dist_error,
 )
 from skactive._kernels._greedy import run_greedy
 from skactive._kernels._knn import within_radius
-from skactive.base import BaseSampler, SamplerTags
 from skactive.cluster import SampledKMeans
-from skactive.neighbors import check_knn_graph, knn_graph
-from skactive.utils._compat import HasMethods, Interval, StrOptions
+from skactive.samplers._graph import (
+    GraphSampler,
+    fit_graph,
+    graph_reach,
+    neighbors_constraint,
+)
+from skactive.utils._compat import Interval, StrOptions
 
 # Warn when more than this share of the balls reaches past the graph.
 _TRUNCATED_WARN = 0.1
@@ -35,48 +38,6 @@ _EXACT_BALLS_MEAN = 1_000
 _EXACT_PURITY_WORK = 2e10
 # Floats of one block of those searches (128 MiB of float64).
 _SEARCH_BLOCK = 1 << 24
-_NEIGHBORS_OPTIONS = {"auto", "exact", "ivf", "pynndescent", "precomputed"}
-
-
-def _neighbors_constraint():
-    return [StrOptions(_NEIGHBORS_OPTIONS), HasMethods("fit_transform")]
-
-
-def fit_graph(sampler, X, graph=True):
-    """The pool as the coverage samplers see it, and its neighbour graph: the
-    rows L2-normalised (when ``sampler.normalize``) in float32, and
-    :func:`~skactive.neighbors.knn_graph` of them at ``sampler.n_neighbors``.
-    With ``neighbors="precomputed"``, ``X`` is the graph: ``(None, graph)``.
-    With ``graph=False``, only the rows."""
-    if sampler.neighbors == "precomputed":
-        if not sparse.issparse(X):
-            raise TypeError(
-                'neighbors="precomputed" takes X as a sparse neighbour graph of '
-                "shape (n_samples, n_samples) with distances on its edges "
-                f"(KNeighborsTransformer's output); got a dense {type(X).__name__}."
-            )
-        return None, sparse.csr_array(check_knn_graph(X, X.shape[0]))
-    X32 = np.asarray(X, dtype=np.float32)
-    if sampler.normalize:
-        X32 = (X / safe_row_norms(X)[:, None]).astype(np.float32)
-    X32 = np.ascontiguousarray(X32)
-    if not graph:
-        return X32
-    graph = knn_graph(
-        X32,
-        sampler.n_neighbors,
-        algorithm=sampler.neighbors,
-        random_state=sampler.random_state,
-    )
-    return X32, sparse.csr_array(graph)
-
-
-def graph_reach(graph):
-    """Each row's largest stored distance (its farthest neighbour), and whether the
-    row holds the whole pool (then nothing lies beyond it)."""
-    counts = np.diff(graph.indptr)
-    last = graph.data[np.maximum(graph.indptr[1:] - 1, 0)]
-    return np.where(counts > 0, last, 0.0), counts >= graph.shape[0]
 
 
 def purity_radius(graph, labels):
@@ -168,7 +129,7 @@ def purity_delta(radius, purity):
     return float(np.sort(radius)[n - need])
 
 
-class ProbCoverSampler(BaseSampler):
+class ProbCoverSampler(GraphSampler):
     """ProbCover: the points whose delta-balls cover the most uncovered points.
 
     Every point's ball holds the points closer than ``delta`` to it (itself
@@ -291,7 +252,7 @@ transformer, default="auto"
     """
 
     _parameter_constraints: dict = {
-        **BaseSampler._parameter_constraints,
+        **GraphSampler._parameter_constraints,
         "delta": [
             StrOptions({"auto"}),
             Interval(numbers.Real, 0, None, closed="neither"),
@@ -300,7 +261,7 @@ transformer, default="auto"
         "n_classes": [Interval(numbers.Integral, 1, None, closed="left")],
         "balls": [StrOptions({"auto", "exact", "graph"})],
         "n_neighbors": [Interval(numbers.Integral, 1, None, closed="left")],
-        "neighbors": _neighbors_constraint(),
+        "neighbors": neighbors_constraint(),
         "normalize": ["boolean"],
         "verbose": ["verbose"],
     }
@@ -327,12 +288,6 @@ transformer, default="auto"
         self.neighbors = neighbors
         self.normalize = normalize
         self.verbose = verbose
-
-    def __sampler_tags__(self):
-        return SamplerTags(prefix_stable=True)
-
-    def _fits_a_graph(self):
-        return self.neighbors == "precomputed"
 
     def _fit(self, X):
         precomputed = self.neighbors == "precomputed"
