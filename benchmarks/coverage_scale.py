@@ -27,10 +27,10 @@ every process has a timeout (``--timeout``). Threads are pinned to one.
 import argparse
 import json
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
+
+from scale import run_fresh
 
 HERE = Path(__file__).resolve().parent
 OURS = ["probcover", "maxherding"]
@@ -139,28 +139,8 @@ def run_one(method, n, d, budget, memory_gb=None):
 def measure(method, n, d, budget, timeout, memory_gb):
     """One measurement in a fresh process: the dict of ``run_one``, or one with an
     ``error`` (a timeout, a crash)."""
-    code = (
-        "import json, sys, warnings; warnings.simplefilter('ignore');"
-        f"sys.path.insert(0, {str(HERE)!r}); import coverage_scale;"
-        "print(json.dumps(coverage_scale.run_one("
-        f"{method!r}, {n}, {d}, {budget}, {memory_gb!r})))"
-    )
-    env = {k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
-    env["MKL_NUM_THREADS"] = "1"
-    try:
-        proc = subprocess.run(
-            [sys.executable, "-c", code],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            env={**os.environ, **env},
-        )
-    except subprocess.TimeoutExpired:
-        return {"error": f"timeout (> {timeout:.0f} s)"}
-    if proc.returncode != 0:
-        last = (proc.stderr.strip().splitlines() or [""])[-1]
-        return {"error": f"exit {proc.returncode}: {last[:120]}"}
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    call = f"run_one({method!r}, {n}, {d}, {budget}, {memory_gb!r})"
+    return run_fresh("coverage_scale", call, 1, timeout)
 
 
 HEADER = (

@@ -14,14 +14,12 @@ numba compilation (a first build on 200 points) are timed apart from the build.
 """
 
 import argparse
-import json
 import os
-import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
+from scale import run_fresh
 
 ALGORITHMS = ["exact", "ivf", "pynndescent"]
 DATASETS = ["blobs", "digits", "mnist"]
@@ -108,26 +106,14 @@ def run_one(algorithm, dataset, n, d, k=50, n_recall=2000):
 
 def measure(algorithm, dataset, n, d, k=50, n_recall=2000, timeout=1800):
     """One measurement in a fresh process (one thread); None when it timed out."""
-    code = (
-        "import json, sys, warnings; warnings.simplefilter('ignore');"
-        f"sys.path.insert(0, {str(Path(__file__).resolve().parent)!r});"
-        "import knn_graph as b;"
-        f"print(json.dumps(b.run_one({algorithm!r}, {dataset!r}, {n}, {d}, {k},"
-        f" {n_recall})))"
-    )
-    env = {f"{v}_NUM_THREADS": "1" for v in ("OMP", "OPENBLAS", "MKL", "NUMBA")}
-    try:
-        out = subprocess.run(
-            [sys.executable, "-c", code],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            env={**os.environ, **env},
-            check=True,
-        )
-    except subprocess.TimeoutExpired:
+    call = f"run_one({algorithm!r}, {dataset!r}, {n}, {d}, {k}, {n_recall})"
+    os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+    r = run_fresh("knn_graph", call, 1, timeout)
+    if "error" in r and r["error"].startswith("timeout"):
         return None
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    if "error" in r:
+        raise RuntimeError(r["error"])
+    return r
 
 
 GRIDS = {

@@ -98,28 +98,43 @@ def run_one(method, n, d, budget, n_labeled):
     return {"seconds": seconds, "peak_mib": peak / 1024, "pool_mib": X.nbytes / 2**20}
 
 
-def measure(method, n, d, budget, n_labeled, threads, timeout):
-    """One measurement in a fresh process; None when it timed out."""
+def run_fresh(module, call, threads=1, timeout=900.0):
+    """``module.call`` (a call written out, e.g. ``"run_one('x', 10)"``) in a fresh
+    Python process with ``threads`` BLAS/OpenMP threads, from this folder: the
+    dict it printed as JSON, or ``{"error": ...}`` after a timeout or a crash."""
     code = (
         "import json, sys, warnings; warnings.simplefilter('ignore');"
         "from threadpoolctl import threadpool_limits;"
-        f"sys.path.insert(0, {str(Path(__file__).resolve().parent)!r}); import scale;"
-        f"threadpool_limits({threads});"
-        f"print(json.dumps(scale.run_one({method!r}, {n}, {d}, {budget}, {n_labeled})))"
+        f"sys.path.insert(0, {str(Path(__file__).resolve().parent)!r});"
+        f"import {module}; threadpool_limits({threads});"
+        f"print(json.dumps({module}.{call}))"
     )
-    env = {"OMP_NUM_THREADS": str(threads), "OPENBLAS_NUM_THREADS": str(threads)}
+    env = {f"{v}_NUM_THREADS": str(threads) for v in ("OMP", "OPENBLAS", "MKL")}
     try:
-        out = subprocess.run(
+        proc = subprocess.run(
             [sys.executable, "-c", code],
             capture_output=True,
             text=True,
             timeout=timeout,
             env={**os.environ, **env},
-            check=True,
         )
     except subprocess.TimeoutExpired:
+        return {"error": f"timeout (> {timeout:.0f} s)"}
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or [""])[-1]
+        return {"error": f"exit {proc.returncode}: {last[:120]}"}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def measure(method, n, d, budget, n_labeled, threads, timeout):
+    """One measurement in a fresh process; None when it timed out."""
+    call = f"run_one({method!r}, {n}, {d}, {budget}, {n_labeled})"
+    r = run_fresh("scale", call, threads, timeout)
+    if "error" in r and r["error"].startswith("timeout"):
         return None
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    if "error" in r:
+        raise RuntimeError(r["error"])
+    return r
 
 
 GRIDS = {
