@@ -410,7 +410,10 @@ default="auto"
         self.missing_label = missing_label
 
     def __sampler_tags__(self):
-        return SamplerTags(requires_labels=True, requires_estimator=True)
+        # The weights and the bandwidth depend on the labels, not the budget.
+        return SamplerTags(
+            requires_labels=True, requires_estimator=True, prefix_stable=True
+        )
 
     def _fit(self, X):
         check_instances(self, ("estimator",))
