@@ -234,9 +234,12 @@ def test_ctrl_c_is_one_line_and_exit_130(features, capsys, monkeypatch):
     monkeypatch.setattr(TypiClustSampler, "fit", interrupt)
     assert main(["select", str(path), "--budget", "3"]) == 130
     assert capsys.readouterr().err.splitlines()[-1] == "skactive: interrupted"
-    # A real SIGINT, as Ctrl-C sends, in the middle of a long demo.
+    # A real SIGINT, as Ctrl-C sends, in the middle of a long demo. The child
+    # takes SIGINT as a terminal's foreground job does: a shell starts a background
+    # job (a CI script run with &) with SIGINT ignored, and Python keeps that.
     code = (
         "import os, signal, threading, sys\n"
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "from skactive.cli import main\n"
         "threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT)).start()\n"
         "sys.exit(main(['demo', '--no-plot', '--seeds', '50']))\n"
