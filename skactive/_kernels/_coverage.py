@@ -90,7 +90,8 @@ class MaxCoverage:
         self.covered = np.zeros(self.n_points, dtype=bool)
         pos, _ = row_positions(self.indptr, np.flatnonzero(self.taken))
         self.covered[self.indices[pos]] = True
-        self.full = bool(self.covered.all())
+        self.n_covered = int(np.count_nonzero(self.covered))
+        self.full = self.n_covered == self.n_points
         self.scanned = 0
         self._count()
         self.coverage = []
@@ -107,6 +108,7 @@ class MaxCoverage:
         if gain[j] <= 0:  # everything is covered: start again
             self.restarts += 1
             self.covered = self.taken.copy()
+            self.n_covered = int(np.count_nonzero(self.covered))
             self._count()
             gain = np.where(self.taken, -1, self.gain)
             j = int(np.argmax(gain))
@@ -117,11 +119,9 @@ class MaxCoverage:
         ball = self.indices[self.indptr[j] : self.indptr[j + 1]]
         new = ball[~self.covered[ball]]
         self.covered[new] = True
-        if not self.full and self.covered.all():
-            self.full = True
-        self.coverage.append(
-            1.0 if self.full else np.count_nonzero(self.covered) / self.n_points
-        )
+        self.n_covered += len(new)
+        self.full = self.full or self.n_covered == self.n_points
+        self.coverage.append(1.0 if self.full else self.n_covered / self.n_points)
         if last or not len(new):
             return
         pos, _ = row_positions(self.owner_ptr, new)
