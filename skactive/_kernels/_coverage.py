@@ -158,8 +158,7 @@ class SparseGains:
         excess = np.maximum(self.data[pos] - self.m[cols], 0.0)
         if self.weights is not None:
             excess *= self.weights[cols]
-        out = np.zeros(len(rows))
-        np.add.at(out, owner, excess)
+        out = np.bincount(owner, weights=excess, minlength=len(rows))
         return out / self.n_points, len(pos)
 
     def update(self, j):
