@@ -205,6 +205,9 @@ class DenseGains:
         self.weights = None if weights is None else np.asarray(weights, np.float64)
         self.step = max(1, block_size // max(1, self.n_cols))
         self.m = np.zeros(self.n_cols)
+        top = float(np.einsum("ij,ij->i", X, X).max()) if len(X) else 0.0
+        radius = np.sqrt(max(float(self.C_sq.max()), top))
+        self._err64 = 2 * sq_dist_error(X.shape[1], radius, unit=2.0**-53)
 
     def _k(self, rows):
         """Kernel values between the given rows and the columns, float64."""
@@ -214,6 +217,13 @@ class DenseGains:
         sq += np.einsum("ij,ij->i", A, A)[:, None]
         sq += self.C_sq[None, :]
         np.maximum(sq, 0, out=sq)
+        if self.kernel == "tophat":
+            # [d < h] jumps at h: pairs within the float64 rounding bound of it are
+            # decided on elementwise differences, the same on every CPU
+            near = np.abs(sq - self.bandwidth**2) <= self._err64
+            i, j = np.nonzero(near)
+            if len(i):
+                sq[i, j] = np.square(A[i] - self.C[j]).sum(axis=1)
         return kernel_values(sq, self.kernel, self.bandwidth)
 
     def cover(self, points):

@@ -393,3 +393,19 @@ def test_herding_dense_on_a_sample_equals_brute_force(digits):
     whole = MaxHerdingSampler(sample_size=len(digits)).fit(digits)
     assert whole.sample_indices_ is None and whole.graph_ is None
     assert whole.bandwidth_ == 1.0  # the authors' h
+
+
+def test_herding_tophat_on_its_edge_is_decided_exactly():
+    # a grid of step 0.1: many pairs lie at the bandwidth up to rounding, and the
+    # top-hat kernel must be decided there as elementwise differences decide it
+    X = np.array([[0.1 * i, 0.1 * j] for i in range(12) for j in range(12)])
+    X = X.astype(np.float32).astype(np.float64)  # the rows the sampler sees
+    sq = ((X[:, None, :] - X[None, :, :]) ** 2).sum(axis=2)  # elementwise
+    none = np.zeros(len(X), dtype=bool)
+    for h in [0.1, 0.2, 0.3]:
+        sampler = MaxHerdingSampler("tophat", h, method="dense", normalize=False)
+        K = kernel_values(sq, "tophat", h)
+        np.testing.assert_array_equal(
+            sampler.fit(X).query(budget=25),
+            brute_weighted_herding(K, none, 25, np.ones(len(X))),
+        )
