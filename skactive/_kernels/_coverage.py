@@ -206,8 +206,9 @@ class DenseGains:
         self.step = max(1, block_size // max(1, self.n_cols))
         self.m = np.zeros(self.n_cols)
         top = float(np.einsum("ij,ij->i", X, X).max()) if len(X) else 0.0
-        radius = np.sqrt(max(float(self.C_sq.max()), top))
-        self._err64 = 2 * sq_dist_error(X.shape[1], radius, unit=2.0**-53)
+        # the largest row norm, for the rounding bounds of both precisions
+        self._radius = np.sqrt(max(float(self.C_sq.max()), top, 1e-30))
+        self._err64 = 2 * sq_dist_error(X.shape[1], self._radius, unit=2.0**-53)
 
     def _k(self, rows):
         """Kernel values between the given rows and the columns, float64."""
@@ -252,13 +253,7 @@ class DenseGains:
         """Bounds at least the true gains of ``rows``, from float32 products."""
         X, C = self.X, self.C.astype(np.float32)
         C_sq = np.einsum("ij,ij->i", C, C)
-        radius = np.sqrt(max(float(C_sq.max()), 1e-30))
-        # every row's norm, for the rounding bound (one pass, in blocks)
-        top = 0.0
-        for r0 in range(0, len(rows), self.step):
-            A = X[rows[r0 : r0 + self.step]]
-            top = max(top, float(np.einsum("ij,ij->i", A, A).max()))
-        err = sq_dist_error(X.shape[1], max(radius, np.sqrt(top)))
+        err = sq_dist_error(X.shape[1], self._radius)
         m32 = self.m.astype(np.float32)
         w32 = None if self.weights is None else self.weights.astype(np.float32)
         out = np.empty(len(rows))

@@ -7,7 +7,6 @@ import numbers
 
 import numpy as np
 from scipy import sparse
-from sklearn.base import clone
 from sklearn.utils import check_random_state
 
 from skactive._kernels._coverage import (
@@ -25,7 +24,7 @@ from skactive.samplers._graph import (
     graph_reach,
     neighbors_constraint,
 )
-from skactive.samplers._uncertainty import default_estimator, uncertainty_scores
+from skactive.samplers._uncertainty import estimator_clone, uncertainty_scores
 from skactive.utils._compat import HasMethods, Interval, StrOptions
 from skactive.utils._validation import check_instances
 
@@ -425,11 +424,7 @@ default="auto"
         super()._fit(X)
 
     def _model(self):
-        model = default_estimator() if self.estimator is None else self.estimator
-        model = clone(model)
-        if model.get_params().get("random_state", 0) is None:
-            model.set_params(random_state=self.random_state)
-        return model
+        return estimator_clone(self.estimator, self.random_state)
 
     def _temperature(self, X, labels):
         if self.temperature != "auto":

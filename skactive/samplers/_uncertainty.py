@@ -33,6 +33,15 @@ def default_estimator():
     return make_pipeline(Normalizer(), LogisticRegression(C=10.0, max_iter=1000))
 
 
+def estimator_clone(estimator, random_state):
+    """An unfitted clone of ``estimator`` (:func:`default_estimator` when None),
+    given ``random_state`` where its own is left None."""
+    model = clone(default_estimator() if estimator is None else estimator)
+    if model.get_params().get("random_state", 0) is None:
+        model.set_params(random_state=random_state)
+    return model
+
+
 def default_fallback(fallback, random_state):
     """``fallback``, or TypiClust seeded with ``random_state`` when it is None: the
     sampler that answers a label-reading sampler's cold start."""
@@ -211,12 +220,7 @@ class UncertaintySampler(BaseSampler):
         return default_fallback(self.fallback, self.random_state)
 
     def _estimator(self):
-        model = default_estimator() if self.estimator is None else self.estimator
-        model = clone(model)
-        params = model.get_params()
-        if "random_state" in params and params["random_state"] is None:
-            model.set_params(random_state=self.random_state)
-        return model
+        return estimator_clone(self.estimator, self.random_state)
 
     def _fit(self, X):
         check_instances(self, ("estimator", "fallback"))
