@@ -62,7 +62,10 @@ def nearest_sq_dists(
         Only with ``return_runners``: ``(second, sq_second, sq_third, max_sq_norm)``,
         the index of the second nearest row of ``C``, the squared distances to the
         second and third nearest (inf where ``C`` has fewer rows), and the largest
-        squared norm of a (transformed) row of ``X``, for the rounding bound.
+        squared norm of a (transformed) row of ``X``, for the rounding bound. With
+        runners, the three squared distances are float64: the row's squared
+        norm plus the float32 ``||c||^2 - 2 x.c`` of the block, so that their
+        differences are the block's.
     """
     be = backend
     transform = norms is not None or offset is not None
@@ -75,9 +78,11 @@ def nearest_sq_dists(
     best = np.full(n, np.inf, dtype=dtype)
     if return_runners:  # the runners need every column in one block
         runner = np.zeros(n, dtype=np.intp)
-        second = np.full(n, np.inf, dtype=dtype)
-        third = np.full(n, np.inf, dtype=dtype)
+        best = np.full(n, np.inf)
+        second = np.full(n, np.inf)
+        third = np.full(n, np.inf)
         col_step = max(1, k)
+        C2 = Ct * -2  # exact: x.(-2 c) is -2 (x.c) to the bit
     else:
         col_step = max(1, min(k, block_size // 1024))
     max_sq = 0.0
@@ -96,13 +101,21 @@ def nearest_sq_dists(
             max_sq = max(max_sq, float(Xb_sq.max()))
         for c0 in range(0, k, col_step):
             c1 = min(k, c0 + col_step)
-            D = _sq_dists(be, Xb, Ct[c0:c1], Xb_sq, C_sq[c0:c1])
             if return_runners:
+                # The row's own norm does not change which centers are nearest:
+                # it is added to the three smallest values only (in float64, so
+                # their differences are those of the block, which rounding bounds).
+                D = be.matmul_t(Xb, C2)
+                D += C_sq[None, :]
                 vals, args = be.smallest3(D)
+                vals = vals.astype(np.float64)
+                vals += be.to_numpy(Xb_sq).astype(np.float64)[:, None]
+                np.maximum(vals, 0, out=vals)
                 nearest[r0:r1], best[r0:r1] = args[:, 0], vals[:, 0]
                 runner[r0:r1], second[r0:r1] = args[:, 1], vals[:, 1]
                 third[r0:r1] = vals[:, 2]
                 continue
+            D = _sq_dists(be, Xb, Ct[c0:c1], Xb_sq, C_sq[c0:c1])
             dist, arg = be.first_min(D)
             closer = dist < best[r0:r1]
             best[r0:r1][closer] = dist[closer]
@@ -178,11 +191,11 @@ def knn_sq_dist_stats(
     sums = np.empty(len(rows), dtype=np.float64)
     kth = np.empty(len(rows), dtype=X.dtype)
     step = _row_step(R.shape[0], block_size)
+    R = R * -2  # exact: x.(-2 r) is -2 (x.r) to the bit, one pass fewer over D
     for r0 in range(0, len(rows), step):
         q = rows[r0 : r0 + step]
         q_t = be.index(q)
         D = be.matmul_t(Xt[q_t], R)
-        D *= -2
         D += R_sq[None, :]
         if ref is None:
             D[be.index(np.arange(len(q))), q_t] = be.inf

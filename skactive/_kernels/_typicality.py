@@ -22,7 +22,7 @@ EPS = 1e-5
 # Typicalities this close (relative) count as tied.
 TIE_RTOL = 1e-5
 # Sampled typicality: reference points and exact candidates per cluster of m points,
-# max(TYPICALITY_SAMPLE, m // 10) of each.
+# min(TYPICALITY_SAMPLE, m // 10) of each (at least K + 1).
 TYPICALITY_SAMPLE = 1024
 
 
@@ -45,14 +45,15 @@ class ClusterTypicality:
         self.candidates = candidates  # live candidates, ascending pool indices
         self.knn = partial(knn_sq_dist_stats, backend=backend)
         self.sq_unit = sq_unit  # squared distances of rows() times this: X's units
-        self.shift, self.err = shift_and_error(rows, candidates)
+        # X: the candidates' working rows, kept in step with them.
+        self.shift, self.err, self.X = centred_rows(rows, candidates)
         self.k = None
         self.removed = None  # the point picked last, not yet accounted for
 
     def _update(self, n_neighbors):
         m = len(self.candidates)
         k = min(n_neighbors, m // 2)
-        X = working_rows(self.rows, self.candidates, self.shift)
+        X = self.X
         if k != self.k:
             self.k = k
             self.sums, self.kth = self.knn(X, k, center=False)
@@ -84,35 +85,31 @@ class ClusterTypicality:
         )
         pick = self.candidates[best]
         keep = np.arange(len(self.candidates)) != best
-        self.candidates, self.sums, self.kth = (
+        self.candidates, self.sums, self.kth, self.X = (
             self.candidates[keep],
             self.sums[keep],
             self.kth[keep],
+            self.X[keep],
         )
         self.removed = pick
         return pick, score
 
 
-def shift_and_error(rows, candidates):
-    """The mean of the float64 rows of ``candidates``, and the rounding bound of a
-    float32 squared distance between rows shifted by it; in blocks of rows, so a
-    large cluster is never held in float64 whole."""
-    blocks = row_blocks(len(candidates), rows(candidates[:1]).shape[1])
+def centred_rows(rows, candidates):
+    """The rows of ``candidates`` as the float32 kernels use them: shifted by their
+    float64 mean and rounded once to float32. Returns ``(shift, err, X)``, ``err``
+    bounding the rounding of a float32 squared distance between two of them. Two
+    passes of blocks of rows, so a large cluster is never held in float64 whole."""
+    d = rows(candidates[:1]).shape[1]
+    blocks = row_blocks(len(candidates), d)
     shift = sum(rows(candidates[b]).sum(axis=0) for b in blocks) / len(candidates)
+    X = np.empty((len(candidates), d), dtype=np.float32)
     radius_sq = 0.0
     for b in blocks:
         block = rows(candidates[b]) - shift
-        radius_sq = max(radius_sq, float(np.square(block).sum(axis=1).max()))
-    return shift, sq_dist_error(len(shift), np.sqrt(radius_sq))
-
-
-def working_rows(rows, candidates, shift):
-    """The rows of ``candidates`` shifted by ``shift`` and rounded once to float32,
-    made in blocks."""
-    out = np.empty((len(candidates), len(shift)), dtype=np.float32)
-    for b in row_blocks(*out.shape):
-        out[b] = rows(candidates[b]) - shift
-    return out
+        radius_sq = max(radius_sq, float(np.einsum("ij,ij->i", block, block).max()))
+        X[b] = block
+    return shift, sq_dist_error(d, np.sqrt(radius_sq)), X
 
 
 def typicality_of_sums(sums, k, sq_unit):
@@ -156,16 +153,27 @@ def exact_typicality(rows, candidates, positions, k, sq_unit):
     return typicality_of_sums(sums, k, sq_unit)
 
 
-class SampledClusterTypicality:
-    """The most typical candidate of a large cluster, found in two passes.
+def sample_count(m, k, sample_size):
+    """The sample and shortlist size of sampled typicality in a cluster of ``m``
+    candidates with ``k`` neighbours: ``m // 10``, at most ``sample_size`` (no
+    bound when 0), at least ``k + 1``, at most ``m``."""
+    s = m // 10 if sample_size == 0 else min(sample_size, m // 10)
+    return min(m, max(s, k + 1))
 
-    ``s = max(sample_size, m // 10)`` (and at least ``K + 1``, at most ``m``).
-    Pass one estimates every candidate's density from its ``K * s / m`` nearest
-    points (at least one) in a random sample of ``s`` candidates, which keeps the
-    neighbourhood radius about the same as ``K`` among all ``m``. Pass two computes
-    the exact typicality, among all ``m`` candidates, of the ``s`` candidates with
-    the densest estimates; the best of them is picked. Each visit starts over on
-    the candidates left. Both the shortlist and the pick are settled on float64
+
+class SampledClusterTypicality:
+    """The most typical candidate of a large cluster, found in two passes of a
+    cost linear in the cluster's size.
+
+    ``s = min(sample_size, m // 10)`` (at least ``K + 1``, at most ``m``; with
+    ``sample_size=0``, ``m // 10`` whatever ``m``). Pass one estimates every
+    candidate's density from its ``K * s / m`` nearest points (at least one) in a
+    random sample of ``s`` candidates, which keeps the neighbourhood radius about
+    the same as ``K`` among all ``m``. Pass two computes the exact typicality,
+    among all ``m`` candidates, of the ``s`` candidates with the densest
+    estimates; the best of them is picked. Both passes cost ``s m d``
+    multiply-adds, against ``m^2 d`` for exact typicality. Each visit starts over
+    on the candidates left. Both the shortlist and the pick are settled on float64
     values where float32 rounding leaves them in doubt.
     """
 
@@ -184,7 +192,7 @@ class SampledClusterTypicality:
         self.sample_size = sample_size
         self.sq_unit = sq_unit
         self.rng = rng
-        self.shift, self.err = shift_and_error(rows, candidates)
+        self.shift, self.err, self.X = centred_rows(rows, candidates)
 
     def pop_most_typical(self, n_neighbors):
         """Remove the most typical candidate of the shortlist; return it and its
@@ -195,9 +203,8 @@ class SampledClusterTypicality:
             self.candidates = self.candidates[1:]
             return only, np.nan
         k = min(n_neighbors, m // 2)
-        s = min(m, max(self.sample_size, m // 10, k + 1))
-        rows, candidates, sq_unit = self.rows, self.candidates, self.sq_unit
-        X = working_rows(rows, candidates, self.shift)
+        s = sample_count(m, k, self.sample_size)
+        rows, candidates, sq_unit, X = self.rows, self.candidates, self.sq_unit, self.X
         ref = np.sort(self.rng.choice(m, s, replace=False))
         k_ref = min(max(1, round(k * s / m)), s - 1)
         estimate, _ = self.knn(X, k_ref, ref=ref, center=False)
@@ -219,4 +226,5 @@ class SampledClusterTypicality:
         best = shortlist[best]
         pick = self.candidates[best]
         self.candidates = np.delete(self.candidates, best)
+        self.X = np.delete(self.X, best, axis=0)
         return pick, score

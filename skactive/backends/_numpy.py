@@ -88,8 +88,12 @@ class NumpyBackend:
         return vals, args
 
     def smallest_k(self, D, k):
-        """The ``k`` smallest values of each row of ``D``, in any order."""
-        return np.partition(D, k - 1, axis=1)[:, :k]
+        """The ``k`` smallest values of each row of ``D``, in any order; reorders
+        ``D``."""
+        if k == 1:  # a reduction: several times faster than a partition
+            return D.min(axis=1, keepdims=True)
+        D.partition(k - 1, axis=1)  # in place: D is the caller's scratch block
+        return D[:, :k]
 
 
 NUMPY = NumpyBackend()

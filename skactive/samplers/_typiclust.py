@@ -32,8 +32,11 @@ from skactive.utils._validation import check_instances
 _AUTO_SAMPLED_ABOVE = 50_000
 # typicality="auto" switches from exact to sampled typicality in a cluster of m
 # candidates of d features when exact typicality, m * m * d multiply-adds, would cost
-# more than this (measured: about a third of a second on one core).
+# more than this (measured: about a third of a second on one core)...
 _AUTO_SAMPLED_TYPICALITY_ABOVE = 16e9
+# ... and, on pools of more than _AUTO_SAMPLED_ABOVE points, in every cluster of more
+# than this many candidates (where sampling costs a fifth of exact typicality).
+_AUTO_SAMPLED_CLUSTER_ABOVE = 1000
 
 
 def _typicality(X, n_neighbors):
@@ -127,22 +130,24 @@ class TypiClustSampler(BaseSampler):
         - ``"exact"``: the definition, ``m^2 d`` arithmetic.
         - ``"sampled"``: a two-pass search for the most typical point. Every
           candidate's density is estimated from its nearest points in a random
-          sample of ``s = max(typicality_sample_size, m // 10)`` candidates
+          sample of ``s = min(typicality_sample_size, m // 10)`` candidates
           (``K * s / m`` of them, at least one); the ``s`` candidates of highest
-          estimate then get their
-          exact typicality among all ``m``, and the best of them is picked. About
-          ``2 s m d`` arithmetic instead of ``m^2 d`` (5 times less where
-          ``s = m / 10``). It picks the exact method's point unless that point
-          falls outside the shortlist; its score is always the exact typicality
-          of the point it picks.
-        - ``"auto"``: sampled where exact typicality would cost more than
-          ``1.6e10`` multiply-adds (``m^2 d``: clusters of more than 5,590
-          candidates at ``d = 512``, 15,811 at ``d = 64``), exact elsewhere. A
-          million points at a budget of 100 make clusters of about 10,000 points,
-          which it samples. Times and accuracy: :ref:`the user guide <scale>`.
+          estimate then get their exact typicality among all ``m``, and the best
+          of them is picked. About ``2 s m d`` arithmetic instead of ``m^2 d``:
+          a fifth of it up to ``m = 10 * typicality_sample_size``, and linear in
+          ``m`` beyond. It picks the exact method's point unless that point falls
+          outside the shortlist; its score is always the exact typicality of the
+          point it picks.
+        - ``"auto"``: on pools of up to 50,000 points, sampled where exact
+          typicality would cost more than ``1.6e10`` multiply-adds (``m^2 d``:
+          clusters of more than 5,590 candidates at ``d = 512``, 15,811 at
+          ``d = 64``), exact elsewhere; on larger pools (where ``clusterer="auto"``
+          leaves the authors' k-means too), sampled in every cluster of more than
+          1,000 candidates. Times and accuracy: :ref:`the user guide <scale>`.
     typicality_sample_size : int, default=1024
-        The least size ``s`` of the sample and of the shortlist of sampled
-        typicality (see above); ``0`` samples 10 % of every cluster.
+        The largest size ``s`` of the sample and of the shortlist of sampled
+        typicality (see above); ``0`` samples 10 % of every cluster, however
+        large.
     clusterer : {"auto", "reference", "sampled"} or estimator, default="auto"
         How to cluster.
 
@@ -472,7 +477,7 @@ class TypiClustSampler(BaseSampler):
         )
 
     def _cluster_typicality(self, candidates, rng, backend):
-        if _samples_typicality(self.typicality, len(candidates), self.X_fit_.shape[1]):
+        if _samples_typicality(self.typicality, len(candidates), *self.X_fit_.shape):
             return SampledClusterTypicality(
                 self._rows,
                 candidates,
@@ -484,9 +489,11 @@ class TypiClustSampler(BaseSampler):
         return ClusterTypicality(self._rows, candidates, self._sq_unit, backend)
 
 
-def _samples_typicality(kind, m, d):
-    """Whether ``typicality=kind`` samples in a cluster of ``m`` candidates of ``d``
-    features."""
-    return kind == "sampled" or (
-        kind == "auto" and m * m * d > _AUTO_SAMPLED_TYPICALITY_ABOVE
-    )
+def _samples_typicality(kind, m, n, d):
+    """Whether ``typicality=kind`` samples in a cluster of ``m`` candidates, in a
+    pool of ``n`` points of ``d`` features."""
+    if kind != "auto":
+        return kind == "sampled"
+    if n > _AUTO_SAMPLED_ABOVE:
+        return m > _AUTO_SAMPLED_CLUSTER_ABOVE
+    return m * m * d > _AUTO_SAMPLED_TYPICALITY_ABOVE

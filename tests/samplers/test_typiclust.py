@@ -80,16 +80,29 @@ def test_typiclust_revisits_match_brute_force(n_labeled, brute_force_typiclust):
 
 
 @pytest.mark.parametrize("n_labeled", [0, 30])
-def test_sampled_typicality_is_exact_when_the_sample_covers_the_cluster(n_labeled):
-    # Clusters of at most 1024 candidates: the sample is the whole cluster, so the
-    # shortlist is too, and every visit (150 picks in 6 clusters) is exact.
+def test_sampled_typicality_scores_each_pick_exactly_as_candidates_shrink(n_labeled):
+    # 150 picks from 6 clusters of about 100 points: each cluster is visited about
+    # 25 times, and each visit samples 10 % of the candidates left (the kept rows
+    # must follow the candidates). Every score is the exact typicality of its pick
+    # among those candidates, and the pick is among the densest of them.
     X, mask = six_blobs(n_labeled)
-    exact = TypiClustSampler(max_clusters=6, typicality="exact", random_state=0)
-    sampled = clone(exact).set_params(typicality="sampled")
-    picks, scores = exact.fit(X).query(mask, 150, return_scores=True)
-    sampled_picks, sampled_scores = sampled.fit(X).query(mask, 150, return_scores=True)
-    np.testing.assert_array_equal(sampled_picks, picks)
-    np.testing.assert_allclose(sampled_scores, scores, rtol=1e-5)
+    sampler = TypiClustSampler(max_clusters=6, typicality="sampled", random_state=0)
+    details = sampler.fit(X).query_details(mask, 150)
+    Xn = normalize(X.astype(np.float32))
+    taken, ratios = mask.copy(), []
+    for pick, cluster, score in zip(
+        details.indices, details.pick_clusters, details.scores, strict=True
+    ):
+        candidates = np.flatnonzero((details.cluster_labels == cluster) & ~taken)
+        t = brute_force_typicality(Xn[candidates], min(20, len(candidates) // 2))
+        position = np.searchsorted(candidates, pick)
+        assert candidates[position] == pick
+        np.testing.assert_allclose(score, t[position], rtol=1e-4)
+        ratios.append(t[position] / t.max())
+        taken[pick] = True
+    # Measured: mean 0.991 (0.993 with labels), least 0.85 (0.89); a candidate
+    # drawn at random has 0.61 of the best typicality on average.
+    assert np.mean(ratios) >= 0.95 and min(ratios) >= 0.8
 
 
 def test_sampled_typicality_picks_the_exact_point_when_it_is_shortlisted():
@@ -121,16 +134,20 @@ def test_sampled_typicality_picks_the_exact_point_when_it_is_shortlisted():
     assert np.mean(hits) >= 0.7
 
 
-def test_typicality_auto_samples_only_clusters_above_1_6e10_multiply_adds():
+def test_typicality_auto_samples_large_clusters():
     from skactive.samplers._typiclust import _samples_typicality
 
-    # m^2 d > 1.6e10: 5,590 candidates at d = 512 are exact, 5,591 sampled.
-    assert not _samples_typicality("auto", 5590, 512)
-    assert _samples_typicality("auto", 5591, 512)
-    assert not _samples_typicality("auto", 15811, 64)
-    assert _samples_typicality("auto", 15812, 64)
-    assert _samples_typicality("sampled", 2, 1)
-    assert not _samples_typicality("exact", 10**6, 512)
+    # Pools of up to 50,000 points: where m^2 d > 1.6e10 (5,590 candidates at
+    # d = 512 are exact, 5,591 sampled).
+    assert not _samples_typicality("auto", 5590, 50_000, 512)
+    assert _samples_typicality("auto", 5591, 50_000, 512)
+    assert not _samples_typicality("auto", 15811, 50_000, 64)
+    assert _samples_typicality("auto", 15812, 50_000, 64)
+    # Larger pools: every cluster of more than 1,000 candidates.
+    assert not _samples_typicality("auto", 1000, 50_001, 64)
+    assert _samples_typicality("auto", 1001, 50_001, 64)
+    assert _samples_typicality("sampled", 2, 10, 1)
+    assert not _samples_typicality("exact", 10**6, 10**7, 512)
 
 
 @pytest.mark.parametrize("kind, sampled", [("auto", False), ("sampled", True)])
