@@ -30,7 +30,6 @@ from skactive import TypiClustSampler, typicality
 from skactive._kernels._typicality import SampledClusterTypicality
 from skactive.evaluation import budget_curve
 
-
 # Pools where typicality="auto" samples: clusters of about 2,000 points (s = 10 %),
 # of 30,000 (s = 1,024, 3 %) and of 100,000 (1 %).
 SCALE = [(200_000, 64, 100), (300_000, 64, 10), (1_000_000, 64, 10)]

