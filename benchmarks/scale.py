@@ -10,6 +10,8 @@ pool. Threads are pinned (``--threads``, default 1) for every library alike.
     python benchmarks/scale.py --n 200000 --d 64 --budget 100 --labeled 0
     python benchmarks/scale.py --grid issue   # the table of benchmarks/README.md
     python benchmarks/scale.py --grid full    # every n, d, budget, labeled
+    python benchmarks/scale.py --grid full --methods typiclust skactiveml-typiclust \
+        --peers-up-to 1000000 --peer-timeout-ratio 10   # the >= 10x question
 
 Needs ``pip install 'skactive[benchmark]'`` for the scikit-activeml peers.
 """
@@ -173,15 +175,24 @@ def main(argv=None):
     )
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=900.0)
+    parser.add_argument(
+        "--peer-timeout-ratio",
+        type=float,
+        default=None,
+        help="stop a peer once it has taken this many times our time for the same "
+        "sampler in the same configuration (the ratio is then proved to exceed it)",
+    )
     args = parser.parse_args(argv)
     configs = (
         GRIDS[args.grid] if args.grid else [(args.n, args.d, args.budget, args.labeled)]
     )
     print(
-        "| pool | labeled | budget | method | seconds | peak MiB above pool | pool MiB"
+        "| pool | labeled | budget | method | seconds | peak MiB above pool | pool MiB "
+        "| peer / ours |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- ")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for n, d, budget, n_labeled in configs:
+        ours = {}  # seconds of our sampler each peer stands against, this config
         for method in args.methods:
             if method.startswith("skactiveml") and n > args.peers_up_to:
                 continue
@@ -195,14 +206,25 @@ def main(argv=None):
                 # The same as "typiclust": even clusters 2x the mean size stay
                 # below the cost where typicality="auto" starts sampling.
                 continue
-            r = measure(method, n, d, budget, n_labeled, args.threads, args.timeout)
+            rival = method.removeprefix("skactiveml-")
+            timeout = args.timeout
+            if method in PEERS and args.peer_timeout_ratio and rival in ours:
+                timeout = min(timeout, args.peer_timeout_ratio * ours[rival])
+            r = measure(method, n, d, budget, n_labeled, args.threads, timeout)
+            ratio = ""
+            if method in PEERS and rival in ours:
+                ratio = f"{(timeout if r is None else r['seconds']) / ours[rival]:.1f}x"
+                ratio = ("> " if r is None else "") + ratio
+            elif r is not None:
+                ours[method] = r["seconds"]
             cells = (
-                [f"> {args.timeout:.0f}", "", ""]
+                [f"> {timeout:.0f}", "", "", ratio]
                 if r is None
                 else [
                     f"{r['seconds']:.2f}",
                     f"{r['peak_mib']:.0f}",
                     f"{r['pool_mib']:.0f}",
+                    ratio,
                 ]
             )
             print(

@@ -18,6 +18,21 @@ def test_scale_measures_every_method(method):
     assert result["seconds"] > 0 and result["pool_mib"] > 0
 
 
+def test_scale_table_states_the_ratio_to_our_sampler(capsys):
+    pytest.importorskip("skactiveml")
+    scale.main(
+        "--n 3000 --d 8 --budget 20 --methods typiclust skactiveml-typiclust "
+        "--peer-timeout-ratio 1000".split()
+    )
+    rows = capsys.readouterr().out.strip().splitlines()[2:]
+    ours, peer = (row.split(" | ") for row in rows)
+    assert ours[3] == "typiclust" and peer[3] == "skactiveml-typiclust"
+    # The ratio is of the unrounded seconds; the cells are rounded to 0.01 s.
+    ratio = float(peer[4]) / float(ours[4])
+    assert peer[-1].endswith("x |") and ours[-1] == " |"
+    assert abs(float(peer[-1].split("x")[0]) - ratio) <= 0.05 * ratio + 0.1
+
+
 def test_accuracy_clustering_runs_on_digits():
     spec = importlib.util.find_spec("accuracy_clustering")
     module = importlib.util.module_from_spec(spec)

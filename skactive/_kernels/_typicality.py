@@ -102,11 +102,15 @@ def centred_rows(rows, candidates):
     passes of blocks of rows, so a large cluster is never held in float64 whole."""
     d = rows(candidates[:1]).shape[1]
     blocks = row_blocks(len(candidates), d)
-    shift = sum(rows(candidates[b]).sum(axis=0) for b in blocks) / len(candidates)
+    if len(blocks) == 1:  # the common case: one block, read once
+        whole = rows(candidates)
+        shift = whole.sum(axis=0) / len(candidates)
+    else:
+        shift = sum(rows(candidates[b]).sum(axis=0) for b in blocks) / len(candidates)
     X = np.empty((len(candidates), d), dtype=np.float32)
     radius_sq = 0.0
     for b in blocks:
-        block = rows(candidates[b]) - shift
+        block = (whole if len(blocks) == 1 else rows(candidates[b])) - shift
         radius_sq = max(radius_sq, float(np.einsum("ij,ij->i", block, block).max()))
         X[b] = block
     return shift, sq_dist_error(d, np.sqrt(radius_sq)), X
