@@ -45,6 +45,7 @@ def nearest_sq_dists(
     offset=None,
     return_runners=False,
     backend=NUMPY,
+    third_within=None,
 ):
     """For each row of ``X``, its nearest row of ``C`` and the squared distance.
 
@@ -65,7 +66,10 @@ def nearest_sq_dists(
         squared norm of a (transformed) row of ``X``, for the rounding bound. With
         runners, the three squared distances are float64: the row's squared
         norm plus the float32 ``||c||^2 - 2 x.c`` of the block, so that their
-        differences are the block's.
+        differences are the block's. With ``third_within``, the third is found
+        only for the rows whose second is within it of the first (``inf``
+        elsewhere), which is all :func:`~skactive._kernels._exact.settle_nearest`
+        needs when ``third_within`` is at least its doubt margin.
     """
     be = backend
     transform = norms is not None or offset is not None
@@ -107,10 +111,15 @@ def nearest_sq_dists(
                 # their differences are those of the block, which rounding bounds).
                 D = be.matmul_t(Xb, C2)
                 D += C_sq[None, :]
-                vals, args = be.smallest3(D)
+                lazy = third_within is not None and be is NUMPY
+                vals, args = be.smallest3(D, third=not lazy)
                 vals = vals.astype(np.float64)
-                vals += be.to_numpy(Xb_sq).astype(np.float64)[:, None]
+                row_sq = be.to_numpy(Xb_sq).astype(np.float64)
+                vals += row_sq[:, None]
                 np.maximum(vals, 0, out=vals)
+                if lazy and D.shape[1] > 2:  # D holds inf at the first two
+                    near = np.flatnonzero(vals[:, 1] - vals[:, 0] <= third_within)
+                    vals[near, 2] = np.maximum(D[near].min(axis=1) + row_sq[near], 0)
                 nearest[r0:r1], best[r0:r1] = args[:, 0], vals[:, 0]
                 runner[r0:r1], second[r0:r1] = args[:, 1], vals[:, 1]
                 third[r0:r1] = vals[:, 2]

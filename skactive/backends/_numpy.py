@@ -66,11 +66,14 @@ class NumpyBackend:
         arg = D.argmin(axis=1)
         return D[np.arange(len(D)), arg], arg
 
-    def smallest3(self, D):
+    def smallest3(self, D, third=True):
         """The three smallest values of each row of ``D`` (``inf`` where it has
         fewer columns) and the columns of the first two, as numpy arrays.
 
-        Destroys ``D``. Equal values come in column order.
+        Destroys ``D``: the first two are set to ``inf`` in it, so that with
+        ``third=False`` (the third left at ``inf``) the caller can take the third
+        smallest of the rows it needs as their minimum. Equal values come in
+        column order.
         """
         n, k = D.shape
         rows = np.arange(n)
@@ -84,7 +87,8 @@ class NumpyBackend:
             vals[:, 1], args[:, 1] = D[rows, second], second
             if k > 2:
                 D[rows, second] = np.inf
-                vals[:, 2] = D.min(axis=1)
+                if third:
+                    vals[:, 2] = D.min(axis=1)
         return vals, args
 
     def smallest_k(self, D, k):

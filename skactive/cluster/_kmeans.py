@@ -280,9 +280,12 @@ def _lloyd(sample, init, max_iter, tol=1e-4):
 
     def assign(centers):
         C = (centers - shift).astype(np.float32)
-        labels, best, runners = nearest_sq_dists(S, C, S_sq, return_runners=True)
         r = max(radius, np.sqrt(float(row_sq_norms(C).max())))
         err = sq_dist_error(d, r)
+        # The third nearest matters only where the first two are in doubt.
+        labels, best, runners = nearest_sq_dists(
+            S, C, S_sq, return_runners=True, third_within=4 * err
+        )
         return settle_nearest(
             labels,
             best,

@@ -3,7 +3,12 @@
 import numpy as np
 import pytest
 
-from skactive._kernels._pairwise import mean_knn_sq_dist, min_sq_dists, row_sq_norms
+from skactive._kernels._pairwise import (
+    mean_knn_sq_dist,
+    min_sq_dists,
+    nearest_sq_dists,
+    row_sq_norms,
+)
 
 
 def full_sq_dists(A, B):
@@ -83,3 +88,25 @@ def test_knn_sq_dist_stats_among_reference_rows(block_size):
     sums, kth = knn_sq_dist_stats(X, 3, rows=rows, ref=ref, block_size=block_size)
     np.testing.assert_allclose(sums, near.sum(axis=1), rtol=1e-4)
     np.testing.assert_allclose(kth, near[:, -1], rtol=1e-4)
+
+
+def test_nearest_runners_find_the_third_only_where_the_first_two_are_close():
+    # An integer grid: exact ties between two and between three centers.
+    rs = np.random.RandomState(0)
+    X = rs.randint(-2, 3, size=(500, 3)).astype(np.float32)
+    C = rs.randint(-2, 3, size=(40, 3)).astype(np.float32)
+    nearest, best, (runner, second, third, top) = nearest_sq_dists(
+        X, C, return_runners=True
+    )
+    lazy = nearest_sq_dists(X, C, return_runners=True, third_within=0.5)
+    np.testing.assert_array_equal(lazy[0], nearest)
+    np.testing.assert_array_equal(lazy[1], best)
+    np.testing.assert_array_equal(lazy[2][0], runner)
+    np.testing.assert_array_equal(lazy[2][1], second)
+    assert lazy[2][3] == top
+    close = second - best <= 0.5
+    assert 0 < close.sum() < len(X)
+    np.testing.assert_array_equal(lazy[2][2][close], third[close])
+    assert np.all(np.isinf(lazy[2][2][~close]))
+    D = ((X[:, None, :].astype(np.float64) - C[None, :, :]) ** 2).sum(-1)
+    np.testing.assert_array_equal(third, np.sort(D, axis=1)[:, 2])
