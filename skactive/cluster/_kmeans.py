@@ -22,13 +22,17 @@ from skactive._kernels._pairwise import nearest_sq_dists, row_sq_norms
 from skactive.backends import NUMPY, get_backend
 from skactive.utils._compat import Interval, StrOptions, _fit_context
 
+# k-means++ seeds on all the training points up to this many.
+_SEED_POINTS = 20_000
+
 
 class SampledKMeans(ClusterMixin, BaseEstimator):
     """K-means trained on a uniform sample of the data, then applied to all of it.
 
     Large pools need few points per centroid to place the centroids well: this
     estimator draws ``samples_per_cluster * n_clusters`` points, seeds k-means++ on
-    16 of them per centroid, runs Lloyd's iterations on the sample (stopping as
+    them (on 20,000 of them, or 16 per centroid where that is more, when there are
+    more), runs Lloyd's iterations on the sample (stopping as
     scikit-learn's ``KMeans`` does: no label changes, or the centroids move less
     than ``1e-4`` of the features' mean variance), and assigns every point to its
     nearest centroid in blocks of float32 distances. The cost of training then does
@@ -171,9 +175,10 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
         sample = X[rows].astype(np.float64)
         if norms is not None:
             sample /= norms[rows, None]
-        # k-means++ costs n_clusters passes over its input: seed it on 16 points per
-        # centroid (measured: the inertia after Lloyd's iterations does not change).
-        n_seed = min(n_train, 16 * self.n_clusters)
+        # k-means++ costs n_clusters passes over its input: seed it on at most
+        # _SEED_POINTS points, or 16 per centroid where that is more. (Seeding on 16
+        # per centroid cost accuracy on small pools: benchmarks/README.md.)
+        n_seed = min(n_train, max(16 * self.n_clusters, _SEED_POINTS))
         n_init = self.n_init
         if n_init == "auto":
             n_init = 10 if self.n_clusters <= 50 else 1
