@@ -258,7 +258,7 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
         return self._assign(X, norms, get_backend(self.device, type(self).__name__))
 
 
-def _lloyd(sample, init, max_iter, tol=1e-4):
+def _lloyd(sample, init, max_iter, tol=1e-4, bounds=True):
     """Lloyd's iterations on the float64 ``sample`` from the centroids ``init``.
 
     Each assignment is float32 distances on the sample shifted by its mean, with
@@ -269,6 +269,13 @@ def _lloyd(sample, init, max_iter, tol=1e-4):
     the mean variance of the features (scikit-learn's rule), or after
     ``max_iter`` updates. Returns ``(centers, inertia, n_iter)``; the inertia is
     the float64 sum of squared distances to the nearest centroid.
+
+    With ``bounds`` (Hamerly's algorithm), each row keeps an upper bound on its
+    distance to its centroid and a lower bound on its distance to every other,
+    both proved from the rounding bound of the float32 distances and moved by how
+    far the centroids move; a row whose upper bound stays below its lower bound
+    keeps its centroid without any distance computed. The labels, hence the
+    centroids, are those of the plain iterations.
     """
     n, d = sample.shape
     blocks = row_blocks(n, d)
@@ -282,25 +289,52 @@ def _lloyd(sample, init, max_iter, tol=1e-4):
     threshold = tol * float(np.mean(variance / n))
     S_sq = row_sq_norms(S)
     radius = np.sqrt(float(S_sq.max()))
+    upper = np.full(n, np.inf)  # >= the distance to the row's centroid
+    lower = np.zeros(n)  # <= the distance to every other centroid
 
-    def assign(centers):
+    def assign(centers, labels=None):
         C = (centers - shift).astype(np.float32)
         r = max(radius, np.sqrt(float(row_sq_norms(C).max())))
         err = sq_dist_error(d, r)
+        rows = slice(None)
+        if labels is not None:
+            rows = np.flatnonzero(upper >= lower)
+            # Hamerly's second test: the distance to the row's own centroid, in
+            # float64 (a margin for its rounding), instead of its upper bound.
+            own = sample[rows] - centers[labels[rows]]
+            upper[rows] = np.sqrt(np.einsum("ij,ij->i", own, own)) * (1 + 1e-12)
+            rows = rows[upper[rows] >= lower[rows]]
+        new = np.empty(n, dtype=np.intp) if labels is None else labels.copy()
+        S_r, sample_r, S_sq_r = S[rows], sample[rows], S_sq[rows]
         # The third nearest matters only where the first two are in doubt.
-        labels, best, runners = nearest_sq_dists(
-            S, C, S_sq, return_runners=True, third_within=4 * err
+        nearest, best, runners = nearest_sq_dists(
+            S_r, C, S_sq_r, return_runners=True, third_within=4 * err
         )
-        return settle_nearest(
-            labels,
+        second = runners[1]
+        new[rows] = settle_nearest(
+            nearest,
             best,
             runners,
             err,
-            lambda p: sample[p],
+            lambda p: sample_r[p],
             centers,
-            lambda p: (S[p], 2 * EPS32 * float(np.sqrt(S_sq[p].max()))),
+            lambda p: (S_r[p], 2 * EPS32 * float(np.sqrt(S_sq_r[p].max()))),
             shift,
         )
+        # The true squared distances are within err of the float32 ones; a row in
+        # doubt (which settle_nearest may have moved) gets no bounds.
+        sure = second - best > 2 * err
+        upper[rows] = np.where(sure, np.sqrt(best + err), np.inf)
+        lower[rows] = np.where(sure, np.sqrt(np.maximum(second - err, 0)), 0.0)
+        return new
+
+    def move_bounds(labels, old, new):
+        step = np.sqrt(np.square(new - old).sum(axis=1))
+        step = step * (1 + 1e-9) + 1e-300  # the float64 rounding of the steps
+        order = np.argsort(step)
+        top, runner_up = step[order[-1]], step[order[-2]] if len(step) > 1 else 0.0
+        upper[:] += step[labels]
+        lower[:] -= np.where(labels == order[-1], runner_up, top)
 
     centers = np.array(init, dtype=np.float64)
     labels = assign(centers)
@@ -316,8 +350,12 @@ def _lloyd(sample, init, max_iter, tol=1e-4):
         full = counts > 0
         moved[full] = sums[full] / counts[full, None]
         shift_sq = float(np.square(moved - centers).sum())
+        if bounds:
+            move_bounds(labels, centers, moved)
+        else:
+            upper[:], lower[:] = np.inf, 0.0
         centers = moved
-        new = assign(centers)
+        new = assign(centers, labels)
         if np.array_equal(new, labels) or shift_sq <= threshold:
             labels = new
             break

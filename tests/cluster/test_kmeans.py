@@ -86,3 +86,30 @@ def test_typiclust_sampled_matches_a_hand_made_sampled_clustering():
     km = SampledKMeans(6, normalize=True, random_state=seed).fit(X)
     np.testing.assert_array_equal(details.cluster_labels, km.labels_)
     np.testing.assert_array_equal(km.predict(X), km.labels_)
+
+
+@pytest.mark.parametrize(
+    "name, k",
+    [("split blobs", 40), ("integer grid", 25), ("duplicates", 30)],
+)
+def test_lloyd_bounds_skip_rows_without_changing_any_label(name, k):
+    # Hamerly's bounds against the plain iterations: the same centroids to the bit,
+    # inertia and iteration count, on blobs split between centroids (rows near
+    # bisectors), exact ties on a grid and repeated rows.
+    from sklearn.cluster import kmeans_plusplus
+
+    from skactive.cluster._kmeans import _lloyd
+
+    rs = np.random.RandomState(0)
+    if name == "split blobs":
+        X, _ = make_blobs(n_samples=4000, centers=20, n_features=16, random_state=0)
+    elif name == "integer grid":
+        X = rs.randint(-2, 3, size=(2000, 3)).astype(np.float64)
+    else:
+        X = np.repeat(rs.normal(size=(300, 5)), 4, axis=0)
+    init, _ = kmeans_plusplus(X, k, random_state=0)
+    plain = _lloyd(X, init, 30, bounds=False)
+    fast = _lloyd(X, init, 30, bounds=True)
+    np.testing.assert_array_equal(fast[0], plain[0])
+    assert fast[1:] == plain[1:]
+    assert plain[2] > 1  # the bounds were used
