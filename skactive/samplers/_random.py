@@ -49,7 +49,7 @@ class RandomSampler(BaseSampler):
         super().__init__(random_state=random_state)
 
     def __sampler_tags__(self):
-        return SamplerTags(prefix_stable=True)
+        return SamplerTags(prefix_stable=True, dask=True)
 
     def _fit(self, X):
         # A random draw needs only the pool size, which fit already stores.
