@@ -107,7 +107,7 @@ def npy_header(path):
 def _read_rows(path, start, stop):
     """Rows ``start:stop`` of the ``.npy`` file at ``path``, read through a memory
     map (on the worker that runs the task)."""
-    return np.array(np.load(path, mmap_mode="r")[start:stop])
+    return np.ascontiguousarray(np.load(path, mmap_mode="r")[start:stop])
 
 
 def _natural(name):

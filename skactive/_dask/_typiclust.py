@@ -8,16 +8,20 @@ The selection itself is :meth:`TypiClustSampler._select`'s, unchanged: this modu
 gives it the cluster labels and the rows it reads, nothing else.
 """
 
+import sys
+
 import numpy as np
 from sklearn.utils import check_random_state
 
 from skactive._dask._pool import condition_dask_pool
 from skactive._kernels._exact import safe_row_norms
 
-# What the candidate rows gathered to the client may hold at once (float32 rows and
-# their norms): the rows of the clusters about to be visited, in visiting order, up
-# to this many bytes, or one cluster's candidates when they alone are more.
+# The candidate rows one pass over the pool stages, in visiting order, when no
+# distributed client is the scheduler (they are then staged in this process), or one
+# cluster's candidates when they alone are more.
 _CLIENT_BYTES = 256 * 2**20
+# On a distributed cluster: this fraction of the workers' memory limits in total.
+_STAGED_FRACTION = 0.25
 
 
 def check_typiclust_pool(sampler, X):
@@ -40,6 +44,7 @@ def check_typiclust_pool(sampler, X):
 
 def _assign_block(block, clusterer):
     """Labels of one chunk, as ``SampledKMeans.fit`` labels the rows of a pool."""
+    block = np.ascontiguousarray(block)  # as validate_data(order="C") makes it
     norms = safe_row_norms(block) if clusterer.normalize else None
     return clusterer._assign(block, norms)
 
@@ -78,17 +83,46 @@ def fit_sampled_kmeans(clusterer, pool):
     return clusterer
 
 
+def staging_bytes():
+    """Bytes of candidate rows one pass over the pool may stage: a quarter of the
+    workers' memory limits in total when a ``distributed`` client is the scheduler
+    (256 MiB a worker where a worker has no limit), else 256 MiB (the rows are then
+    staged in this process)."""
+    if "distributed" not in sys.modules:  # no client can be running
+        return _CLIENT_BYTES
+    import dask
+    import distributed
+
+    try:
+        client = distributed.default_client()
+    except ValueError:
+        return _CLIENT_BYTES
+    if getattr(dask.base.get_scheduler(), "__self__", None) is not client:
+        return _CLIENT_BYTES  # a client exists, but another scheduler is in use
+    workers = client.scheduler_info(n_workers=-1)["workers"].values()
+    limits = [w.get("memory_limit") or 0 for w in workers]
+    if not limits or not all(limits):
+        return _CLIENT_BYTES * max(1, len(limits))
+    return max(_CLIENT_BYTES, int(sum(limits) * _STAGED_FRACTION))
+
+
 class CandidateRows:
     """The rows ``TypiClustSampler._select`` reads, gathered from a dask pool.
 
     ``rows_of(c)`` is the ``rows(pool_indices)`` function of cluster ``c``: the
-    float64 rows as TypiClust sees them (normalised if asked). The first call for a
-    cluster that is not on the client drops what is and gathers, in one pass, the
-    candidates of that cluster and of the clusters the selection visits next (its
-    group's round robin from there, then the small clusters after the large ones),
-    as long as their float32 rows and norms stay within ``client_bytes``. A pass
-    over the pool thus serves many visits, and the passes of a query are about the
-    candidates' bytes over ``client_bytes``.
+    float64 rows as TypiClust sees them (normalised if asked). Rows move in two
+    steps:
+
+    - staged: when a visit needs a cluster that is not staged, what is staged is
+      dropped and one pass over the pool extracts the candidates of that cluster
+      and of the clusters the selection visits next (its group's round robin from
+      there, then the small clusters after the large ones), as long as their
+      float32 rows stay within ``stage_bytes`` (default :func:`staging_bytes`), and
+      persists them where dask computes: in the workers' memory on a distributed
+      cluster, in this process otherwise. The passes of a query are thus about the
+      candidates' bytes over ``stage_bytes``.
+    - held: the client holds one cluster's rows at a time, fetched from the staged
+      ones (worker memory, not the pool) at the first visit that needs them.
 
     ``candidates`` is the selection's dict of live candidates per cluster: read
     (never written) to skip clusters that have run out. A cluster's rows are those
@@ -96,25 +130,27 @@ class CandidateRows:
     still there when a visit asks for it.
     """
 
-    def __init__(self, pool, normalize, groups, candidates, client_bytes=_CLIENT_BYTES):
+    def __init__(self, pool, normalize, groups, candidates, stage_bytes=None):
         self.pool = pool
         self.normalize = normalize
         self.groups = [list(group) for group in groups]
         self.live = candidates
         self.members = dict(candidates)
-        self.client_bytes = client_bytes
-        self.row_bytes = 4 * pool.shape[1] + (8 if normalize else 0)
-        self.held = set()
+        self.stage_bytes = staging_bytes() if stage_bytes is None else stage_bytes
+        self.row_bytes = 4 * pool.shape[1]
+        self.staged = {}
         self.n_passes = 0
-        self._index = self._rows32 = self._norms = None
+        self.held = None
+        self._rows32 = self._norms = None
 
     def rows_of(self, cluster):
         """The ``rows(pool_indices)`` function of ``cluster``."""
 
         def rows(index):
-            if cluster not in self.held:
-                self._gather(cluster)
-            pos = np.searchsorted(self._index, np.asarray(index, dtype=np.intp))
+            if self.held != cluster:
+                self._fetch(cluster)
+            index = np.asarray(index, dtype=np.intp)
+            pos = np.searchsorted(self.members[cluster], index)
             out = self._rows32[pos].astype(np.float64)
             if self._norms is not None:
                 out /= self._norms[pos, None]
@@ -122,33 +158,40 @@ class CandidateRows:
 
         return rows
 
-    def _batch(self, cluster):
-        """``cluster`` and the clusters visited after it that fit the budget."""
+    def _window(self, cluster):
+        """``cluster`` and the clusters visited after it that fit ``stage_bytes``."""
         at = next(i for i, g in enumerate(self.groups) if cluster in g)
         group = self.groups[at]
         start = group.index(cluster)
         following = group[start + 1 :] + group[:start]
         for later in self.groups[at + 1 :]:
             following += later
-        batch = [cluster]
+        window = [cluster]
         total = len(self.members[cluster]) * self.row_bytes
         for c in following:
             if len(self.live[c]) == 0:
                 continue
             size = len(self.members[c]) * self.row_bytes
-            if total + size > self.client_bytes:
+            if total + size > self.stage_bytes:
                 break
-            batch.append(c)
+            window.append(c)
             total += size
-        return batch
+        return window
 
-    def _gather(self, cluster):
-        self._index = self._rows32 = self._norms = None  # drop what is held first
-        batch = self._batch(cluster)
-        index = np.sort(np.concatenate([self.members[c] for c in batch]))
-        self._rows32 = self.pool.take(index)
-        self._index = index
+    def _stage(self, cluster):
+        import dask
+
+        self.staged = {}  # released on the workers before the next pass
+        window = self._window(cluster)
+        rows = [self.pool.data[self.members[c]] for c in window]
+        self.staged = dict(zip(window, dask.persist(*rows), strict=True))
+        self.n_passes += 1
+
+    def _fetch(self, cluster):
+        self.held = self._rows32 = self._norms = None  # drop what is held first
+        if cluster not in self.staged:
+            self._stage(cluster)
+        self._rows32 = np.asarray(self.staged[cluster].compute(), dtype=np.float32)
         if self.normalize:
             self._norms = safe_row_norms(self._rows32)
-        self.held = set(batch)
-        self.n_passes += 1
+        self.held = cluster

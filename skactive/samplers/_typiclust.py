@@ -253,10 +253,12 @@ class TypiClustSampler(BaseSampler):
     over the chunks (finiteness and the conditioning's statistics; a second one
     with ``normalize=False``, for the mean squared norm). A query gathers the
     k-means training rows (at most 256 per cluster), assigns every row on the
-    workers and brings the cluster labels (one integer per row) to the client,
-    then gathers the candidates of the clusters it visits, in visiting order, in
-    batches of at most 256 MiB (one cluster's candidates when they alone are more):
-    one pass over the pool per batch. With ``normalize=False`` the column means
+    workers and brings the cluster labels (one integer per row) to the client.
+    Then each pass over the pool stages, on the workers, the candidates of the
+    clusters visited next, in visiting order, up to a quarter of the workers'
+    memory (256 MiB in this process without a distributed client; one cluster's
+    candidates when they alone are more), and the client fetches one cluster's
+    candidates at a time from there. With ``normalize=False`` the column means
     are summed chunk by chunk, which can move them by a float64 ulp, and an
     element of the float32 pool by one float32 ulp where it lies that close to a
     rounding boundary.

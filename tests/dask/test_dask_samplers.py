@@ -130,34 +130,46 @@ def test_auto_clusterer_is_sampled_on_a_dask_pool(client, digits):
     _assert_same_selection(memory.query_details(budget=6), chunked)
 
 
-class _SmallBatches(TypiClustSampler):
-    """TypiClust whose candidate batches hold about 300 rows of digits."""
+class _SmallStages(TypiClustSampler):
+    """TypiClust whose passes over the pool stage about 600 rows of digits."""
 
     def _row_source(self, groups, candidates):
         from skactive._dask._typiclust import CandidateRows
 
         self.source = CandidateRows(
-            self._pool, self.normalize, groups, candidates, client_bytes=300 * 264
+            self._pool, self.normalize, groups, candidates, stage_bytes=600 * 256
         )
         return self.source.rows_of
 
 
-def test_candidate_batches_are_bounded_and_select_the_same(client, digits):
+def test_small_stages_take_more_passes_and_select_the_same(client, digits):
     mask = _mask(len(digits), 10)
     params = {"clusterer": "sampled", "random_state": 1, "max_clusters": 8}
     memory = TypiClustSampler(**params).fit(digits).query_details(mask, 30)
-    sampler = _SmallBatches(**params).fit(da.from_array(digits, chunks=400))
-    taken = []
-    take = sampler._pool.take
-    sampler._pool.take = lambda index: taken.append(len(index)) or take(index)
+    sampler = _SmallStages(**params).fit(da.from_array(digits, chunks=400))
     chunked = sampler.query_details(mask, 30)
     _assert_same_selection(memory, chunked)
-    sizes = np.bincount(chunked.cluster_labels[~mask])
-    # The k-means sample (the whole pool of 1797 < 8 * 256), then batches: each
-    # within the budget, or a single cluster's candidates.
-    assert taken[0] == len(digits)
-    assert sampler.source.n_passes == len(taken) - 1 >= 3
-    assert all(t <= max(300, sizes.max()) for t in taken[1:])
+    # 8 clusters of about 225 candidates, two or three per pass, visited about four
+    # times each (round robin): a pass whenever the next cluster is not staged.
+    assert 4 <= sampler.source.n_passes <= 30
+    staged = sum(len(sampler.source.members[c]) for c in sampler.source.staged)
+    biggest = max(len(m) for m in sampler.source.members.values())
+    assert staged <= max(600, biggest)
+
+
+def test_staging_uses_a_quarter_of_the_workers_memory(client):
+    import dask
+
+    from skactive._dask._typiclust import _CLIENT_BYTES, staging_bytes
+
+    workers = client.scheduler_info(n_workers=-1)["workers"].values()
+    limits = [w["memory_limit"] for w in workers]
+    expected = (
+        max(_CLIENT_BYTES, sum(limits) // 4) if all(limits) else 2 * _CLIENT_BYTES
+    )
+    assert staging_bytes() == expected
+    with dask.config.set(scheduler="threads"):  # rows staged in this process
+        assert staging_bytes() == _CLIENT_BYTES
 
 
 def test_nan_raises_as_in_memory(client, digits):
