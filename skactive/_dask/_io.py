@@ -20,8 +20,11 @@ _SHARD_CHUNK_BYTES = 128 * 2**20
 # Without --scheduler, a pool of at most this many bytes is computed by dask's
 # threaded scheduler in this process (no start-up cost; the chunks still stream
 # from disk, so memory stays bounded); a larger one on a LocalCluster started for
-# the run, one single-threaded worker process per core.
+# the run, of single-threaded worker processes.
 _THREADS_UP_TO = 2 * 2**30
+# A LocalCluster started for the run has a worker per core, but no more than one
+# per this many bytes of pool (a small pool is not worth many processes).
+_BYTES_PER_WORKER = 256 * 2**20
 
 ZARR_MARKERS = ("zarr.json", ".zarray", ".zgroup")
 
@@ -184,8 +187,10 @@ def compute_on(address, nbytes):
     """Where the dask computations of the block run, and a note saying so.
 
     ``address``: a scheduler to connect to (``"tcp://..."``), ``"local"`` (a
-    LocalCluster started for the block), ``"threads"`` (dask's threaded scheduler
-    in this process), or None: threads for a pool of up to 2 GiB, else local.
+    LocalCluster started for the block: a single-threaded worker process per core,
+    at most one per 256 MiB of the pool's ``nbytes``), ``"threads"`` (dask's
+    threaded scheduler in this process), or None: threads for a pool of up to
+    2 GiB, else local.
     """
     if address is None:
         address = "threads" if nbytes <= _THREADS_UP_TO else "local"
@@ -200,16 +205,18 @@ def compute_on(address, nbytes):
     except ImportError as exc:
         raise _missing(f"--scheduler {address}", exc) from None
     if address == "local":
+        n_workers = min(os.cpu_count() or 1, -(-nbytes // _BYTES_PER_WORKER))
         with (
             distributed.LocalCluster(
-                n_workers=os.cpu_count() or 1,
+                n_workers=max(1, n_workers),
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=None,
             ) as cluster,
             distributed.Client(cluster) as client,
         ):
-            yield f"a LocalCluster of {len(client.scheduler_info()['workers'])} workers"
+            n = len(client.scheduler_info(n_workers=-1)["workers"])
+            yield f"a LocalCluster of {n} worker{'s' if n > 1 else ''}"
         return
     try:
         client = distributed.Client(address, timeout="20s")

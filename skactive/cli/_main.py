@@ -144,8 +144,9 @@ def build_parser():
         metavar="ADDRESS",
         help=(
             "for a zarr store or a folder of shards: the dask scheduler to run on "
-            "(tcp://host:8786), 'local' (a LocalCluster started for the run, one "
-            "worker process per core) or 'threads' (dask's threaded scheduler in "
+            "(tcp://host:8786), 'local' (a LocalCluster started for the run, a "
+            "worker process per core, at most one per 256 MiB of pool) or 'threads' "
+            "(dask's threaded scheduler in "
             "this process); default: threads for a pool of up to 2 GiB, local above"
         ),
     )
