@@ -13,14 +13,14 @@ sq_norms`), on the workers.
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.utils.validation import _assert_all_finite
+from sklearn.utils import assert_all_finite
 
 __all__ = ["DaskPool", "check_dask_pool", "condition_dask_pool"]
 
 # The per-chunk statistics, one row per chunk: a NaN, an infinity, the largest
-# magnitude, the largest and the sum of the squared row norms (float64), the rows;
-# then the column sums (float64) when the pool is to be centred.
-_NAN, _INF, _ABS_MAX, _SQ_MAX, _SQ_SUM, _ROWS, _N_STATS = range(7)
+# magnitude, the largest and the sum of the squared row norms (float64); then the
+# column sums (float64) when the pool is to be centred.
+_NAN, _INF, _ABS_MAX, _SQ_MAX, _SQ_SUM, _N_STATS = range(6)
 
 
 def check_dask_pool(X, estimator):
@@ -86,7 +86,6 @@ def _chunk_stats(block, center):
     """One row of statistics of a chunk (see ``_NAN`` and the others above)."""
     block = np.asarray(block)
     stats = np.zeros((1, _N_STATS + (block.shape[1] if center else 0)))
-    stats[0, _ROWS] = len(block)
     if not np.isfinite(block).all():
         stats[0, _NAN] = np.isnan(block).any()
         stats[0, _INF] = not stats[0, _NAN]
@@ -216,7 +215,7 @@ def condition_dask_pool(X, estimator, center=True):
     name = type(estimator).__name__
     for flag, value in ((_NAN, np.nan), (_INF, np.inf)):
         if stats[:, flag].any():  # NaN first, as check_array reports it
-            _assert_all_finite(
+            assert_all_finite(
                 np.full((1, 1), value, dtype=X.dtype),
                 estimator_name=name,
                 input_name="X",

@@ -112,7 +112,6 @@ def _read_folder(args):
     array, and where to compute on them."""
     from skactive._dask._io import (
         PoolError,
-        compute_on,
         is_zarr_store,
         open_pool,
         shard_order_warning,
@@ -130,16 +129,20 @@ def _read_folder(args):
                 _warn(warning)
     except PoolError as exc:
         raise InputError(str(exc)) from None
-    return Table(X, notes=notes), _pool_context(compute_on, PoolError, args, X)
+    return Table(X, notes=notes), _computing_on(args, X.nbytes)
 
 
 @contextlib.contextmanager
-def _pool_context(compute_on, pool_error, args, X):
+def _computing_on(args, nbytes):
+    """Where dask computes within the block (``--scheduler``), said on a progress
+    line; a scheduler that cannot be reached is an :class:`InputError`."""
+    from skactive._dask._io import PoolError, compute_on
+
     try:
-        with compute_on(args.scheduler, X.nbytes) as where:
+        with compute_on(args.scheduler, nbytes) as where:
             _progress(args, f"computing on {where}")
             yield where
-    except pool_error as exc:
+    except PoolError as exc:
         raise InputError(str(exc)) from None
 
 
