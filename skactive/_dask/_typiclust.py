@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """TypiClust on a dask pool: SampledKMeans trained on rows gathered from the chunks,
 the pool assigned chunk by chunk on the workers, and the candidate rows of the
-visited clusters gathered in batches of bounded size.
+visited clusters staged on the workers a bounded window at a time, then brought to
+the client one cluster at a time.
 
 The selection itself is :meth:`TypiClustSampler._select`'s, unchanged: this module
 gives it the cluster labels and the rows it reads, nothing else.
@@ -49,16 +50,13 @@ def _assign_block(block, clusterer):
     return clusterer._assign(block, norms)
 
 
-def _unit_rows(rows32, normalize):
-    """float64 rows, divided by their float64 norm when ``normalize``, and those
-    norms (None without ``normalize``), as ``SampledKMeans`` and ``TypiClustSampler``
-    make them from float32 rows."""
+def _training_sample(rows32, normalize):
+    """The float64 training rows, divided by their norm when ``normalize``, as
+    ``SampledKMeans.fit`` makes them from the float32 pool."""
     rows = rows32.astype(np.float64)
-    norms = None
     if normalize:
-        norms = safe_row_norms(rows32)
-        rows /= norms[:, None]
-    return rows, norms
+        rows /= safe_row_norms(rows32)[:, None]
+    return rows
 
 
 def fit_sampled_kmeans(clusterer, pool):
@@ -75,7 +73,7 @@ def fit_sampled_kmeans(clusterer, pool):
     n, d = pool.shape
     rng = check_random_state(clusterer.random_state)
     rows = clusterer._training_rows(n, rng)
-    sample, _ = _unit_rows(pool.take(rows), clusterer.normalize)
+    sample = _training_sample(pool.take(rows), clusterer.normalize)
     clusterer._train(sample, rng)
     clusterer.n_features_in_ = d
     labels = pool.data.map_blocks(_assign_block, clusterer, drop_axis=1, dtype=np.intp)
