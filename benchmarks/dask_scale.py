@@ -105,15 +105,21 @@ def main(argv=None):
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--worker-memory", default="2GB")
     parser.add_argument("--store", help="where to write the zarr store (kept)")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure the --store already written"
+    )
     parser.add_argument("--compare", action="store_true")
     args = parser.parse_args(argv)
     folder = None
+    if args.reuse and args.store is None:
+        parser.error("--reuse needs --store")
     if args.store is None:
         folder = tempfile.mkdtemp(prefix="skactive-dask-")
         args.store = Path(folder) / "pool.zarr"
     try:
         start = time.perf_counter()
-        write_store(args.store, args.n, args.d)
+        if not args.reuse:
+            write_store(args.store, args.n, args.d)
         written = time.perf_counter() - start
         result = measure(
             args.store, args.budget, args.workers, args.worker_memory, args.compare
