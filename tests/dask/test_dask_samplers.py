@@ -235,3 +235,12 @@ def test_unsupported_parameters_are_refused_on_a_dask_pool(params, match):
     X = da.zeros((20, 3), chunks=(10, 3))
     with pytest.raises(ValueError, match=match):
         TypiClustSampler(**params).fit(X)
+
+
+def test_small_spread_warns_as_in_memory(client, blobs):
+    X = blobs * 1e-3  # mean squared distance between points about 2e-5
+    with pytest.warns(UserWarning, match="mean squared distance") as memory:
+        TypiClustSampler(normalize=False).fit(X)
+    with pytest.warns(UserWarning, match="mean squared distance") as chunked:
+        TypiClustSampler(normalize=False).fit(da.from_array(X, chunks=700))
+    assert str(chunked[0].message) == str(memory[0].message)
