@@ -12,6 +12,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import Bunch, check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from skactive._dask import is_dask_array
 from skactive.utils._compat import _fit_context
 from skactive.utils._validation import check_budget, check_labeled_mask, check_y
 
@@ -41,6 +42,9 @@ class SamplerTags:
     devices : tuple of str, default=("cpu",)
         Where the sampler can compute: ``"cpu"`` (numpy), ``"torch"`` (any torch
         device through a ``device`` parameter).
+    dask : bool, default=False
+        ``fit`` accepts a ``dask.array.Array`` and keeps the pool on the dask
+        workers (see :ref:`larger-than-memory`).
 
     Examples
     --------
@@ -54,6 +58,7 @@ class SamplerTags:
     requires_estimator: bool = False
     prefix_stable: bool = False
     devices: tuple = ("cpu",)
+    dask: bool = False
 
 
 def get_sampler_tags(sampler):
@@ -149,9 +154,11 @@ class BaseSampler(BaseEstimator, metaclass=ABCMeta):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like or dask.array.Array of shape (n_samples, n_features)
             Features of every point of the pool, labeled or not. Sparse matrices
-            are not supported.
+            are not supported. A ``dask.array.Array`` (rows chunked) is kept on
+            the dask workers by the samplers whose tag ``dask`` is set (see
+            :ref:`larger-than-memory`); others raise a ``TypeError``.
         y : None
             Ignored; present so that the sampler can end a Pipeline. Labels are
             given to :meth:`query`, which is where they change.
@@ -161,6 +168,8 @@ class BaseSampler(BaseEstimator, metaclass=ABCMeta):
         self : object
             The fitted sampler.
         """
+        if is_dask_array(X):
+            return self._fit_dask_pool(X)
         X = validate_data(
             self,
             X,
@@ -171,6 +180,31 @@ class BaseSampler(BaseEstimator, metaclass=ABCMeta):
         )
         # What a query of an earlier fit left describes another pool.
         self.__dict__.pop("_last_query", None)
+        self.n_samples_fit_ = X.shape[0]
+        self._fit(X)
+        return self
+
+    def _fit_dask_pool(self, X):
+        """``fit`` on a ``dask.array.Array``: validated lazily (shape and dtype
+        here; the values by the sampler's one pass over the chunks, if it reads
+        them), never gathered to the client."""
+        if not self.__sampler_tags__().dask:
+            from skactive.utils.discovery import all_samplers
+
+            able = [
+                name for name, cls in all_samplers() if cls().__sampler_tags__().dask
+            ]
+            raise TypeError(
+                f"{type(self).__name__} does not support a dask array as X; the "
+                f"samplers that do are {', '.join(able)}. Pass a numpy array, or "
+                "X.compute() if the pool fits in memory."
+            )
+        from skactive._dask._pool import check_dask_pool
+
+        X = check_dask_pool(X, self)
+        self.__dict__.pop("_last_query", None)
+        self.__dict__.pop("feature_names_in_", None)  # a dask array has no names
+        self.n_features_in_ = X.shape[1]
         self.n_samples_fit_ = X.shape[0]
         self._fit(X)
         return self

@@ -89,7 +89,12 @@ def build_parser():
         ),
     )
     select.add_argument(
-        "features", help="features, one row per point: .npy, .npz, .csv, .tsv, .parquet"
+        "features",
+        help=(
+            "features, one row per point: .npy, .npz, .csv, .tsv, .parquet; or, for "
+            "pools larger than memory (pip install 'skactive[dask]'), a folder: a "
+            "zarr store, or .npy shards whose rows are numbered in file-name order"
+        ),
     )
     select.add_argument(
         "--budget", type=_positive_int, required=True, help="how many rows to pick"
@@ -131,7 +136,20 @@ def build_parser():
             "an input file"
         ),
     )
-    select.add_argument("--key", help="array to read from an .npz holding several")
+    select.add_argument(
+        "--key", help="array to read from an .npz or a zarr group holding several"
+    )
+    select.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help=(
+            "for a zarr store or a folder of shards: the dask scheduler to run on "
+            "(tcp://host:8786), 'local' (a LocalCluster started for the run, a "
+            "worker process per core, at most one per 256 MiB of pool) or 'threads' "
+            "(dask's threaded scheduler in "
+            "this process); default: threads for a pool of up to 2 GiB, local above"
+        ),
+    )
     header = select.add_mutually_exclusive_group()
     header.add_argument(
         "--header",

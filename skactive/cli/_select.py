@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """``skactive select``: pick the rows to label from a file of features."""
 
+import contextlib
 import csv
 import io
+import os
 import sys
 import warnings
 
@@ -12,6 +14,7 @@ import numpy as np
 from skactive.base import get_sampler_tags
 from skactive.cli._io import (
     InputError,
+    Table,
     check_destination,
     index_like_column,
     load_features,
@@ -21,6 +24,7 @@ from skactive.cli._io import (
 )
 from skactive.cli._samplers import command_samplers
 
+FILE_SUFFIXES = {".npy", ".npz", ".csv", ".tsv", ".parquet"}
 # --method's choices: each sampler's short name, lower-cased ("typiclust").
 METHODS = {name.lower(): cls for name, cls in command_samplers()}
 DEFAULT_METHOD = "typiclust"
@@ -80,26 +84,89 @@ def _progress(args, text):
         print(f"[skactive select] {text}", file=sys.stderr)
 
 
+def _read_file(args):
+    """The features of a file, in memory."""
+    if args.scheduler is not None:
+        raise InputError(
+            f"--scheduler is for a zarr store or a folder of .npy shards; "
+            f"{args.features} is a file"
+        )
+    table = load_features(
+        args.features, key=args.key, header=args.header, id_column=args.id_column
+    )
+    if args.id_column is not None:
+        table.notes.append(f"ids from column {args.id_column!r}")
+    if args.id_column is None:
+        column = index_like_column(table.X, table.columns)
+        if column is not None:
+            _warn(
+                f"{args.features}: column {column!r} looks like a row index and is "
+                f"used as a feature; pass --id-column {column!r} to report it as "
+                "the row ids instead"
+            )
+    return table, contextlib.nullcontext(None)
+
+
+def _read_folder(args):
+    """The features of a zarr store or a folder of ``.npy`` shards, as a dask
+    array, and where to compute on them."""
+    from skactive._dask._io import (
+        PoolError,
+        is_zarr_store,
+        open_pool,
+        shard_order_warning,
+    )
+
+    for option in ("header", "id_column"):
+        if getattr(args, option) is not None:
+            flag = "--" + option.replace("_", "-")
+            raise InputError(f"{flag} is for tables; {args.features} is a folder")
+    try:
+        X, notes = open_pool(args.features, key=args.key)
+        if not is_zarr_store(args.features):
+            warning = shard_order_warning(args.features)
+            if warning:
+                _warn(warning)
+    except PoolError as exc:
+        raise InputError(str(exc)) from None
+    return Table(X, notes=notes), _computing_on(args, X.nbytes)
+
+
+@contextlib.contextmanager
+def _computing_on(args, nbytes):
+    """Where dask computes within the block (``--scheduler``), said on a progress
+    line; a scheduler that cannot be reached is an :class:`InputError`."""
+    from skactive._dask._io import PoolError, compute_on
+
+    try:
+        with compute_on(args.scheduler, nbytes) as where:
+            _progress(args, f"computing on {where}")
+            yield where
+    except PoolError as exc:
+        raise InputError(str(exc)) from None
+
+
+def _is_pool_folder(path):
+    """A folder to read as a dask pool: any folder but one named as a file
+    (``f.csv/``), which is reported as a directory where a file was expected."""
+    suffix = os.path.splitext(os.path.normpath(path))[1].lower()
+    return os.path.isdir(path) and suffix not in FILE_SUFFIXES
+
+
+def _warn(text):
+    print(f"skactive select: warning: {text}", file=sys.stderr)
+
+
 def _run(args):
     destination = check_destination(
         args.output, "-o", inputs=(args.features, args.labeled, args.labels)
     )
-    table = load_features(
-        args.features, key=args.key, header=args.header, id_column=args.id_column
-    )
+    if _is_pool_folder(args.features):
+        table, where = _read_folder(args)
+    else:
+        table, where = _read_file(args)
     X = table.X
     notes = list(table.notes)
-    if args.id_column is not None:
-        notes.append(f"ids from column {args.id_column!r}")
-    if args.id_column is None:
-        column = index_like_column(X, table.columns)
-        if column is not None:
-            print(
-                f"skactive select: warning: {args.features}: column {column!r} looks "
-                "like a row index and is used as a feature; pass --id-column "
-                f"{column!r} to report it as the row ids instead",
-                file=sys.stderr,
-            )
     if len(X) < 2:
         raise InputError(f"{args.features}: need at least 2 rows, got {len(X)}")
     mask = (
@@ -121,6 +188,12 @@ def _run(args):
             f"({n_unlabeled})"
         )
     sampler = METHODS[args.method](random_state=args.random_state)
+    if not isinstance(X, np.ndarray) and not get_sampler_tags(sampler).dask:
+        able = [m for m, cls in METHODS.items() if get_sampler_tags(cls()).dask]
+        raise InputError(
+            f"--method {args.method} needs the pool in memory; on a zarr store or "
+            f"a folder of shards use --method {' or '.join(sorted(able))}"
+        )
     if "verbose" in sampler.get_params():
         sampler.set_params(verbose=0 if args.quiet else 1)
     if get_sampler_tags(sampler).requires_labels:
@@ -145,7 +218,8 @@ def _run(args):
         + ("" if y is None else f" ({len(rows)} with labels)")
         + f", budget {args.budget}",
     )
-    details = sampler.fit(X).query_details(mask, args.budget, y=y)
+    with where:
+        details = sampler.fit(X).query_details(mask, args.budget, y=y)
     write_output(selection_table(details, table.ids), destination)
     if destination.target is not None:
         _progress(args, f"wrote {args.output}")

@@ -160,21 +160,34 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
         X = validate_data(self, X, dtype=(np.float64, np.float32), order="C")
         backend = get_backend(self.device, type(self).__name__)
         norms = safe_row_norms(X) if self.normalize else None
-        n = X.shape[0]
-        if n < self.n_clusters:
-            raise ValueError(
-                f"n_samples={n} should be >= n_clusters={self.n_clusters}."
-            )
         rng = check_random_state(self.random_state)
-        n_train = min(n, self.samples_per_cluster * self.n_clusters)
-        rows = np.arange(n)
-        if n_train < n:
-            rows = np.sort(rng.choice(n, n_train, replace=False))
+        rows = self._training_rows(X.shape[0], rng)
         # The training runs in float64: it is small, and float32 Lloyd iterations
         # assign near-tied points differently on different CPUs.
         sample = X[rows].astype(np.float64)
         if norms is not None:
             sample /= norms[rows, None]
+        self._train(sample, rng)
+        self.labels_ = self._assign(X, norms, backend)
+        return self
+
+    def _training_rows(self, n, rng):
+        """The ascending rows of a pool of ``n`` the centroids are trained on (all
+        of them when the sample would be the pool), drawn with ``rng``."""
+        if n < self.n_clusters:
+            raise ValueError(
+                f"n_samples={n} should be >= n_clusters={self.n_clusters}."
+            )
+        n_train = min(n, self.samples_per_cluster * self.n_clusters)
+        if n_train < n:
+            return np.sort(rng.choice(n, n_train, replace=False))
+        return np.arange(n)
+
+    def _train(self, sample, rng):
+        """k-means++ seedings and Lloyd's iterations on the float64 ``sample``
+        (normalised already when asked), the best of ``n_init`` runs; sets the
+        fitted attributes but ``labels_``."""
+        n_train = len(sample)
         # k-means++ costs n_clusters passes over its input: seed it on at most
         # _SEED_POINTS points, or 16 per centroid where that is more. (Seeding on 16
         # per centroid cost accuracy on small pools: benchmarks/README.md.)
@@ -193,8 +206,6 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
                 best = run
         self.cluster_centers_, self.inertia_, self.n_iter_ = best
         self.n_training_samples_ = n_train
-        self.labels_ = self._assign(X, norms, backend)
-        return self
 
     def _assign(self, X, norms=None, backend=NUMPY):
         """Nearest centroid of each row of ``X`` (divided by ``norms`` if given).

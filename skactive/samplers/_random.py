@@ -32,6 +32,13 @@ class RandomSampler(BaseSampler):
     TypiClustSampler : Typical points of large clusters, for low budgets.
     CoresetSampler : K-center greedy covering, for high budgets.
 
+    Notes
+    -----
+    ``X`` may be a ``dask.array.Array`` (see :ref:`larger-than-memory`): ``fit``
+    reads only its shape, so it computes nothing and, unlike in memory, does not
+    check that the values are finite; ``query`` draws exactly what it draws for an
+    in-memory pool of the same size.
+
     Examples
     --------
     >>> import numpy as np
@@ -49,7 +56,7 @@ class RandomSampler(BaseSampler):
         super().__init__(random_state=random_state)
 
     def __sampler_tags__(self):
-        return SamplerTags(prefix_stable=True)
+        return SamplerTags(prefix_stable=True, dask=True)
 
     def _fit(self, X):
         # A random draw needs only the pool size, which fit already stores.

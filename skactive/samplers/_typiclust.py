@@ -13,6 +13,12 @@ from sklearn.base import clone
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.utils.validation import check_array
 
+from skactive._dask import is_dask_array
+from skactive._dask._typiclust import (
+    CandidateRows,
+    check_typiclust_pool,
+    fit_sampled_kmeans,
+)
 from skactive._kernels._exact import condition_pool, row_blocks, safe_row_norms
 from skactive._kernels._pairwise import mean_knn_sq_dist
 from skactive._kernels._typicality import (
@@ -157,10 +163,14 @@ class TypiClustSampler(BaseSampler):
           256 points per cluster, then every point assigned to its nearest
           centroid; its cost hardly grows with the pool.
         - ``"auto"``: ``"reference"`` for pools of up to 50,000 points (CIFAR-10's
-          size, where the published numbers come from), ``"sampled"`` above.
+          size, where the published numbers come from), ``"sampled"`` above and
+          on a dask array pool, whatever its size.
         - An estimator with an ``n_clusters`` parameter and a ``labels_`` attribute
           after fit: cloned at each query, its ``n_clusters`` set as in step 1 and
           its ``random_state`` (if any) set from this sampler's ``random_state``.
+
+        A dask array pool supports ``"auto"`` and ``"sampled"`` only (a
+        ``ValueError`` otherwise).
     device : str or None, default=None
         Where the distance kernels run (the assignment of every point to a
         centroid with :class:`~skactive.cluster.SampledKMeans`, and typicality).
@@ -169,7 +179,8 @@ class TypiClustSampler(BaseSampler):
         (``"cuda"``, ``"cuda:1"``, ``"mps"``, ``"cpu"``): the same kernels in torch
         on it, with the same formulas and tie rules, so the picks agree with the
         CPU path but for float32 near-ties. The authors' k-means and the
-        training of ``SampledKMeans`` on its sample stay on the CPU.
+        training of ``SampledKMeans`` on its sample stay on the CPU. A dask
+        array pool needs ``None`` (numpy on the workers).
     n_jobs : int or None, default=None
         CPU threads during a query (k-means, distances: BLAS and OpenMP).
         ``None`` means 1 unless in a :func:`joblib.parallel_config` context;
@@ -191,6 +202,8 @@ class TypiClustSampler(BaseSampler):
         (computed in float64, so the picks do not move when ``X`` is translated).
         Either is scaled by a power of two when its magnitudes lie outside
         ``[2**-20, 2**20]`` (an exact change of units; scores stay in ``X``'s).
+        When ``X`` is a ``dask.array.Array``, the same float32 pool as a lazy dask
+        array, made chunk by chunk on the workers.
     n_samples_fit_ : int
         Number of points in the fitted pool.
     n_features_in_ : int
@@ -238,6 +251,22 @@ class TypiClustSampler(BaseSampler):
     clusterer given as an estimator) gets the rows in float64 on pools of up to
     50,000 points, and :class:`~skactive.cluster.SampledKMeans` settles its
     near-tied assignments, in training and for the pool, the same way.
+
+    A ``dask.array.Array`` pool (see :ref:`larger-than-memory`) stays on the dask
+    workers and gives the picks, scores and clusters of the in-memory pool with
+    ``clusterer="sampled"`` and the same ``random_state``: ``fit`` makes one pass
+    over the chunks (finiteness and the conditioning's statistics; a second one
+    with ``normalize=False``, for the mean squared norm). A query gathers the
+    k-means training rows (at most 256 per cluster), assigns every row on the
+    workers and brings the cluster labels (one integer per row) to the client.
+    Then each pass over the pool stages, on the workers, the candidates of the
+    clusters visited next, in visiting order, up to a quarter of the workers'
+    memory (256 MiB in this process without a distributed client; one cluster's
+    candidates when they alone are more), and the client fetches one cluster's
+    candidates at a time from there. With ``normalize=False`` the column means
+    are summed chunk by chunk, which can move them by a float64 ulp, and an
+    element of the float32 pool by one float32 ulp where it lies that close to a
+    rounding boundary.
 
     References
     ----------
@@ -312,20 +341,34 @@ class TypiClustSampler(BaseSampler):
                 f"clusterer={self.clusterer!r} has no n_clusters parameter; "
                 "TypiClust sets the number of clusters at each query."
             )
-        # Normalised rows do not depend on the offset or scale of X: only an
-        # extreme scale is brought back (exactly, by a power of two).
-        self.X_fit_, _, exponent, sq_norms = condition_pool(
-            X, center=not self.normalize
-        )
         self._norms = None
         self._sq_unit = 1.0
-        if self.normalize:
-            # As sklearn.preprocessing.normalize does: zero rows stay zero.
-            self._norms = safe_row_norms(self.X_fit_)
+        if is_dask_array(X):
+            # The pool stays on the workers; rows are normalised as they are read.
+            self._pool = check_typiclust_pool(self, X)
+            self.X_fit_, exponent = self._pool.data, self._pool.exponent
+
+            def mean_sq_norm():  # one more pass, for normalize=False only
+                return float(self._pool.sq_norms().mean().compute())
+
         else:
+            self._pool = None
+            # Normalised rows do not depend on the offset or scale of X: only an
+            # extreme scale is brought back (exactly, by a power of two).
+            self.X_fit_, _, exponent, sq_norms = condition_pool(
+                X, center=not self.normalize
+            )
+            if self.normalize:
+                # As sklearn.preprocessing.normalize does: zero rows stay zero.
+                self._norms = safe_row_norms(self.X_fit_)
+
+            def mean_sq_norm():
+                return float(sq_norms.mean())
+
+        if not self.normalize:
             self._sq_unit = 4.0**-exponent  # squared distances back in X's units
             # The pool is centred: its mean squared norm is its total variance.
-            spread = 2 * float(sq_norms.mean()) * self._sq_unit
+            spread = 2 * mean_sq_norm() * self._sq_unit
             if spread < 1e-2:
                 warnings.warn(
                     f"TypiClustSampler(normalize=False): the mean squared distance "
@@ -357,9 +400,8 @@ class TypiClustSampler(BaseSampler):
     def _make_clusterer(self, n_clusters, seed):
         kind = self.clusterer
         if kind == "auto":
-            kind = (
-                "reference" if self.n_samples_fit_ <= _AUTO_SAMPLED_ABOVE else "sampled"
-            )
+            small = self.n_samples_fit_ <= _AUTO_SAMPLED_ABOVE
+            kind = "reference" if small and self._pool is None else "sampled"
         if kind == "sampled":
             return SampledKMeans(
                 n_clusters,
@@ -379,7 +421,7 @@ class TypiClustSampler(BaseSampler):
         return clusterer
 
     def __sampler_tags__(self):
-        return SamplerTags(devices=("cpu", "torch"))
+        return SamplerTags(devices=("cpu", "torch"), dask=True)
 
     def _query(self, mask, budget, rng, y):
         with limit_threads(self.n_jobs):
@@ -392,7 +434,9 @@ class TypiClustSampler(BaseSampler):
         seed = rng.randint(np.iinfo(np.int32).max)
         start = time.perf_counter()
         clusterer = self._make_clusterer(n_clusters, seed)
-        if isinstance(clusterer, SampledKMeans):
+        if self._pool is not None:
+            fit_sampled_kmeans(clusterer, self._pool)
+        elif isinstance(clusterer, SampledKMeans):
             # It divides the rows by their norms itself, a block at a time; the
             # pool was checked at fit.
             with config_context(assume_finite=True):
@@ -421,6 +465,7 @@ class TypiClustSampler(BaseSampler):
         by_cluster = unlabeled[np.argsort(labels[unlabeled], kind="stable")]
         bounds = np.searchsorted(labels[by_cluster], ids, side="right")
         candidates = dict(zip(ids, np.split(by_cluster, bounds[:-1]), strict=True))
+        rows_of = self._row_source((order[large], order[~large]), candidates)
         picks, scores, clusters, n_sampled = [], [], [], 0
         for group in (order[large], order[~large]):
             alive = sum(len(candidates[c]) > 0 for c in group)
@@ -432,7 +477,9 @@ class TypiClustSampler(BaseSampler):
                 if len(candidates[c]) == 0:
                     continue  # this cluster ran out: the round robin moves on
                 if c not in state:
-                    state[c] = self._cluster_typicality(candidates[c], rng, backend)
+                    state[c] = self._cluster_typicality(
+                        candidates[c], rng, backend, rows_of(c)
+                    )
                     n_sampled += isinstance(state[c], SampledClusterTypicality)
                 pick, score = state[c].pop_most_typical(self.n_neighbors)
                 picks.append(pick)
@@ -476,17 +523,27 @@ class TypiClustSampler(BaseSampler):
             "query_clusters_", "pick_clusters", "query_details(...).pick_clusters"
         )
 
-    def _cluster_typicality(self, candidates, rng, backend):
+    def _row_source(self, groups, candidates):
+        """``rows_of(cluster)``: the ``rows(pool_indices)`` function typicality
+        reads a cluster's rows with. In memory, :meth:`_rows`; on a dask pool, the
+        candidates of the clusters visited next, gathered in batches of bounded
+        size (``groups``: the clusters in visiting order)."""
+        if self._pool is None:
+            return lambda cluster: self._rows
+        return CandidateRows(self._pool, self.normalize, groups, candidates).rows_of
+
+    def _cluster_typicality(self, candidates, rng, backend, rows=None):
+        rows = self._rows if rows is None else rows
         if _samples_typicality(self.typicality, len(candidates), *self.X_fit_.shape):
             return SampledClusterTypicality(
-                self._rows,
+                rows,
                 candidates,
                 self._sq_unit,
                 rng,
                 backend,
                 sample_size=self.typicality_sample_size,
             )
-        return ClusterTypicality(self._rows, candidates, self._sq_unit, backend)
+        return ClusterTypicality(rows, candidates, self._sq_unit, backend)
 
 
 def _samples_typicality(kind, m, n, d):

@@ -1,0 +1,220 @@
+# Authors: The skactive developers
+# SPDX-License-Identifier: BSD-3-Clause
+"""``skactive select`` on a zarr store and on a folder of .npy shards: the row ids
+written out are global row numbers, the rows the API picks on the whole pool."""
+
+import csv
+import sys
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_blobs
+
+from skactive import RandomSampler, TypiClustSampler
+from skactive.cli import main
+
+da = pytest.importorskip("dask.array")
+distributed = pytest.importorskip("distributed")
+zarr = pytest.importorskip("zarr")
+
+BUDGET = 7
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=40,
+    ) as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="module")
+def X():
+    X, _ = make_blobs(n_samples=1400, centers=9, n_features=6, random_state=3)
+    return X.astype(np.float32)
+
+
+def run(capsys, path, *extra, budget=BUDGET):
+    status = main(["select", str(path), "--budget", str(budget), *extra])
+    out, err = capsys.readouterr()
+    rows = list(csv.DictReader(out.splitlines())) if status == 0 else None
+    return status, rows, err
+
+
+def picked(rows):
+    return [int(r["row"]) for r in rows]
+
+
+def typiclust(X, mask=None, budget=BUDGET):
+    sampler = TypiClustSampler(clusterer="sampled", random_state=0).fit(X)
+    return sampler.query(mask, budget).tolist()
+
+
+def write_shards(folder, X, sizes, names=None):
+    folder.mkdir()
+    bounds = np.cumsum([0, *sizes])
+    assert bounds[-1] == len(X)
+    names = names or [f"part_{i:02d}.npy" for i in range(len(sizes))]
+    for name, start, stop in zip(names, bounds[:-1], bounds[1:], strict=True):
+        np.save(folder / name, X[start:stop])
+    return folder
+
+
+def test_shards_give_global_row_numbers(capsys, tmp_path, X):
+    # Uneven shards, one of them empty: a row's number counts the rows of the
+    # shards before it.
+    folder = write_shards(tmp_path / "shards", X, [300, 0, 1, 650, 449])
+    status, rows, err = run(capsys, folder)
+    assert status == 0, err
+    assert picked(rows) == typiclust(X)
+    assert "1400 rows x 6 feature columns; 5 .npy shards" in err
+    assert "part_00.npy first, part_04.npy last" in err
+    assert [int(r["cluster"]) >= 0 for r in rows] == [True] * BUDGET
+    # The same rows as from the concatenated pool in one .npy file.
+    np.save(tmp_path / "whole.npy", X)
+    status, whole, err = run(capsys, tmp_path / "whole.npy", "--method", "random")
+    status, sharded, err = run(capsys, folder, "--method", "random")
+    assert picked(sharded) == picked(whole)
+    assert (
+        picked(whole)
+        == RandomSampler(random_state=0).fit(X).query(None, BUDGET).tolist()
+    )
+
+
+def test_shards_are_concatenated_in_file_name_order_as_text(capsys, tmp_path, X):
+    # part10.npy sorts before part2.npy as text: its rows come first, and a warning
+    # says so.
+    folder = write_shards(
+        tmp_path / "s", X, [500, 900], names=["part2.npy", "part10.npy"]
+    )
+    status, rows, err = run(capsys, folder, "--quiet")
+    assert status == 0, err
+    in_order = np.concatenate([X[500:], X[:500]])
+    assert picked(rows) == typiclust(in_order)
+    assert "rows of part10.npy are numbered before those of part2.npy" in err
+
+
+def test_zarr_store_with_labeled_rows(capsys, tmp_path, X):
+    store = tmp_path / "pool.zarr"
+    z = zarr.open_array(store, mode="w", shape=X.shape, chunks=(333, 6), dtype=X.dtype)
+    z[:] = X
+    labeled = [3, 998, 1399, 420]
+    (tmp_path / "labeled.txt").write_text("\n".join(map(str, labeled)) + "\n")
+    status, rows, err = run(capsys, store, "--labeled", str(tmp_path / "labeled.txt"))
+    assert status == 0, err
+    mask = np.zeros(len(X), dtype=bool)
+    mask[labeled] = True
+    assert picked(rows) == typiclust(X, mask)
+    assert "zarr store, 5 row chunks" in err and "4 labeled" in err
+    assert "computing on dask's threaded scheduler" in err
+
+
+def test_zarr_group_needs_key(capsys, tmp_path, X):
+    store = tmp_path / "group.zarr"
+    group = zarr.open_group(store, mode="w")
+    group.create_array("emb", shape=X.shape, chunks=(400, 6), dtype=X.dtype)[:] = X
+    group.create_array("other", shape=(3, 2), dtype="f4")
+    status, _, err = run(capsys, store)
+    assert status == 1 and "choose one with --key" in err and "'emb'" in err
+    status, rows, err = run(capsys, store, "--key", "emb")
+    assert status == 0, err
+    assert picked(rows) == typiclust(X)
+
+
+def test_scheduler_address(capsys, tmp_path, X, cluster):
+    folder = write_shards(tmp_path / "shards", X, [700, 700])
+    address = cluster.scheduler_address
+    status, rows, err = run(capsys, folder, "--scheduler", address)
+    assert status == 0, err
+    assert picked(rows) == typiclust(X)
+    assert f"computing on the scheduler at {address}" in err
+
+
+def test_scheduler_local_starts_a_cluster_for_the_run(capsys, tmp_path, X):
+    folder = write_shards(tmp_path / "shards", X, [1000, 400])
+    status, rows, err = run(
+        capsys, folder, "--scheduler", "local", "--method", "random"
+    )
+    assert status == 0, err
+    assert (
+        picked(rows)
+        == RandomSampler(random_state=0).fit(X).query(None, BUDGET).tolist()
+    )
+    assert "computing on a LocalCluster of 1 worker\n" in err  # a 33 kB pool
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda d: None, "neither a zarr store nor holds .npy shards"),
+        (lambda d: np.save(d / "a.npy", np.zeros((0, 3))), "every .npy shard is empty"),
+        (
+            lambda d: (
+                np.save(d / "a.npy", np.zeros((4, 3))),
+                np.save(d / "b.npy", np.zeros((4, 2))),
+            ),
+            "b.npy: shape (4, 2) and dtype float64 do not match the first shard a.npy",
+        ),
+        (
+            lambda d: (
+                np.save(d / "a.npy", np.zeros((4, 3))),
+                np.save(d / "b.npy", np.zeros((4, 3), dtype=np.float32)),
+            ),
+            "b.npy: shape (4, 3) and dtype float32 do not match",
+        ),
+        (lambda d: np.save(d / "a.npy", np.zeros(5)), "a.npy: features must be a 2-D"),
+        (
+            lambda d: (d / "a.npy").write_text("not numpy"),
+            "a.npy: not a NumPy .npy file",
+        ),
+    ],
+    ids=["empty-folder", "empty-shard", "columns", "dtypes", "1d", "not-npy"],
+)
+def test_bad_folders_are_one_line_errors(capsys, tmp_path, make, message):
+    folder = tmp_path / "pool"
+    folder.mkdir()
+    make(folder)
+    status, _, err = run(capsys, folder)
+    assert status == 1
+    assert err.count("\n") == 1 and err.startswith("skactive select: error: ")
+    assert message in err
+
+
+def test_nan_in_a_shard_is_an_error(capsys, tmp_path, X):
+    bad = X.copy()
+    bad[1000, 2] = np.nan
+    folder = write_shards(tmp_path / "shards", bad, [700, 700])
+    status, _, err = run(capsys, folder, "--quiet")
+    assert status == 1 and "Input X contains NaN" in err
+
+
+def test_missing_dask_names_the_extra(capsys, tmp_path, X, monkeypatch):
+    folder = write_shards(tmp_path / "shards", X, [700, 700])
+    monkeypatch.setitem(sys.modules, "dask.array", None)
+    status, _, err = run(capsys, folder)
+    assert status == 1 and "pip install 'skactive[dask]'" in err
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--method", "coreset"], "--method coreset needs the pool in memory"),
+        (["--id-column", "0"], "--id-column is for tables"),
+    ],
+)
+def test_options_that_need_a_file(capsys, tmp_path, X, extra, message):
+    folder = write_shards(tmp_path / "shards", X, [700, 700])
+    status, _, err = run(capsys, folder, *extra)
+    assert status == 1 and message in err
+    if "coreset" in message:
+        assert "--method random or typiclust" in err
+
+
+def test_scheduler_is_for_folders(capsys, tmp_path, X):
+    np.save(tmp_path / "pool.npy", X)
+    status, _, err = run(capsys, tmp_path / "pool.npy", "--scheduler", "local")
+    assert status == 1 and "--scheduler is for a zarr store" in err
