@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array
 
+from skactive._dask import is_dask_array
 from skactive._kernels._exact import condition_pool
 from skactive._kernels._greedy import k_center_greedy as _k_center_greedy
 from skactive.backends import get_backend
@@ -72,6 +73,10 @@ def k_center_greedy(
     >>> k_center_greedy(X, 2, labeled_mask=[True, False, False, False])
     array([3, 2])
     """
+    if is_dask_array(X):  # kept on the dask workers
+        sampler = CoresetSampler(random_state=random_state).fit(X)
+        picks, dists = sampler.query(labeled_mask, budget, return_scores=True)
+        return (picks, dists) if return_distance else picks
     X = check_array(X, dtype=(np.float64, np.float32), order="C", ensure_min_samples=2)
     mask = check_labeled_mask(labeled_mask, X.shape[0])
     budget = check_budget(budget, X.shape[0] - np.count_nonzero(mask))
@@ -185,13 +190,25 @@ class CoresetSampler(BaseSampler):
         self.verbose = verbose
 
     def __sampler_tags__(self):
-        return SamplerTags(prefix_stable=True, devices=("cpu", "torch"))
+        return SamplerTags(prefix_stable=True, devices=("cpu", "torch"), dask=True)
 
     def _fit(self, X):
+        self._dask_pool = None
+        if is_dask_array(X):
+            from skactive._dask._coreset import fit_dask_pool
+
+            self._dask_pool = fit_dask_pool(X, self)
+            self.X_fit_, self._exponent = self._dask_pool.data, self._dask_pool.exponent
+            return
         self.X_fit_, _, self._exponent, sq_norms = condition_pool(X, center="auto")
         self._X_sq = sq_norms.astype(np.float32)
 
     def _query(self, mask, budget, rng, y):
+        if getattr(self, "_dask_pool", None) is not None:
+            from skactive._dask._coreset import query_dask_pool
+
+            picks, dists = query_dask_pool(self._dask_pool, mask, budget, rng, self)
+            return picks, dists * 2.0**-self._exponent
         backend = get_backend(self.device, type(self).__name__)
         with limit_threads(self.n_jobs):
             picks, dists = _k_center_greedy(
