@@ -180,12 +180,17 @@ class CoresetShard:
         return self.candidates()
 
     def add(self, index, row, sq):
-        """Add the center at pool row ``index``; returns the new candidates."""
+        """Add the center at pool row ``index``; returns the new candidates (the
+        update and the next choice in one round trip)."""
+        self.update(index, row, sq)
+        return self.candidates()
+
+    def update(self, index, row, sq):
+        """Add the center at pool row ``index`` (its row and squared norm)."""
         self.centers.append(row, sq)
         row, sq = self.centers.rows[self.centers.count - 1], np.float32(sq)
         for state in self.states:
             state.add_center(index, row, sq)
-        return self.candidates()
 
     def candidates(self):
         """The rows of the shard that could be the pool's farthest: each chunk's
@@ -193,7 +198,9 @@ class CoresetShard:
         of the shard's largest (a superset of the pool's near-ties, since the
         pool's largest is at least the shard's)."""
         found, values, rows, sq = [], [], [], []
-        for state in self.states:
+        # Before the first center every distance is inf: no choice to make (the
+        # first pick of a cold start is drawn on the client).
+        for state in self.states if self.centers.count else []:
             at = state.candidates()
             found.append(at + state.start)
             values.append(state.d[at])
@@ -282,25 +289,31 @@ class DaskKCenterGreedy:
 
 def load_chunks(client, pool):
     """Load the conditioned chunks of ``pool`` (rows and squared norms) into the
-    workers' memory, one task per chunk; returns ``{worker: [(first row,
-    future), ...]}``."""
+    workers' memory, one task per chunk, each worker a run of consecutive chunks
+    holding about the same number of rows (a pick waits for the slowest); returns
+    ``{worker: [(first row, future), ...]}``."""
     import dask
-    from distributed import wait
 
     transform = pool.data is not pool.raw
     offset = pool.offset if pool.offset.any() else None
     scale = 2.0**pool.exponent
     bounds = pool.row_bounds
     blocks = pool.raw.to_delayed().ravel()
-    keep = [i for i in range(len(blocks)) if bounds[i + 1] > bounds[i]]
+    workers = sorted(client.scheduler_info(n_workers=-1)["workers"])
     load = dask.delayed(_load_chunk, pure=True)
-    futures = client.compute([load(blocks[i], offset, scale, transform) for i in keep])
-    wait(futures)
-    where = client.who_has(futures)
     by_worker = {}
-    for i, future in zip(keep, futures, strict=True):
-        worker = sorted(where[future.key])[0]
-        by_worker.setdefault(worker, []).append((int(bounds[i]), future))
+    for i, block in enumerate(blocks):
+        if bounds[i + 1] > bounds[i]:
+            middle = (bounds[i] + bounds[i + 1]) / 2
+            worker = workers[int(middle * len(workers) / bounds[-1])]
+            by_worker.setdefault(worker, []).append((int(bounds[i]), block))
+    for worker, held in by_worker.items():
+        futures = client.compute(
+            [load(block, offset, scale, transform) for _, block in held],
+            workers=[worker],
+            allow_other_workers=False,
+        )
+        by_worker[worker] = [(s, f) for (s, _), f in zip(held, futures, strict=True)]
     return by_worker
 
 

@@ -40,9 +40,10 @@ def k_center_greedy(
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
+    X : array-like or dask.array.Array of shape (n_samples, n_features)
         Features of the pool, used as given (no normalisation). Converted to
-        float32.
+        float32. A dask array stays on the dask workers, as in
+        :class:`CoresetSampler` (a ``distributed`` Client must be running).
     budget : int
         Number of points to select, at most the number of unlabeled points.
     labeled_mask : array-like of shape (n_samples,) of bool, default=None
@@ -101,12 +102,15 @@ class CoresetSampler(BaseSampler):
         numpy. A torch device (``"cuda"``, ``"cuda:1"``, ``"mps"``, ``"cpu"``):
         the pool is copied to it for the query and the same greedy (the same
         kernel, pruning included) runs in torch; near-ties are settled in float64
-        on the CPU as on the numpy path, so the picks are the same.
+        on the CPU as on the numpy path, so the picks are the same. With a dask
+        array as ``X``, ``None`` or ``"auto"`` (the greedy runs on the dask
+        workers' CPUs); a torch device is refused.
     n_jobs : int or None, default=None
         CPU threads for the greedy (BLAS). ``None`` means 1 unless in a
         :func:`joblib.parallel_config` context; ``-1`` means all cores. Each pick
         is a memory-bound pass, which more threads rarely speed up (see
-        :ref:`the user guide <threads>`).
+        :ref:`the user guide <threads>`). Unused with a dask array: the workers'
+        threads are the cluster's.
     verbose : int, default=0
         Print progress (picks done, time, share of points scanned) on standard
         error when positive.
@@ -123,6 +127,8 @@ class CoresetSampler(BaseSampler):
         ``X`` minus them (computed in float64) rounded once to float32; also scaled
         by a power of two when its magnitudes lie outside ``[2**-20, 2**20]``.
         Distances are those of ``X`` (scores are reported in the units of ``X``).
+        Fitted on a dask array: the same pool as a lazy dask array, computed
+        chunk by chunk on the workers.
     n_samples_fit_ : int
         Number of points in the fitted pool.
     n_features_in_ : int
@@ -151,7 +157,36 @@ class CoresetSampler(BaseSampler):
     radius of its points; a center whose radius is below half its distance to the
     new center cannot lose a point to it (triangle inequality), so its points are
     skipped. The selection is the same as without this pruning; for large budgets
-    most points are skipped at most picks.
+    most points are skipped at most picks. The score of a pick is its float64
+    distance to the nearest center (found among the centers within float32
+    rounding of the nearest), so scores do not depend on the CPU either.
+
+    **On a dask array** (``fit(X)`` with ``X`` a ``dask.array.Array``, rows
+    chunked; a ``distributed`` Client running), the pool never comes to the
+    client. ``fit`` reads the chunks once (validation, the largest norm and
+    the column sums; once more for means added in the in-memory order when
+    the pool is centred). Each ``query`` loads every conditioned float32 chunk
+    into the memory of the worker that reads it (4 bytes per value: the pool
+    must fit in the cluster's memory) and starts one ``distributed`` actor per
+    worker, which keeps, for each of its chunks, the state the in-memory greedy
+    keeps for the pool: each row's float32 squared distance to its nearest
+    center and the pruning groups and radii (1 float32 and 1 int64 per row, and
+    the centers' rows, ``(n_labeled + budget) x n_features`` float32, once per
+    worker). The labeled rows are gathered to the client (they are few) and
+    broadcast; each chunk starts from its rows' nearest labeled point. A pick is
+    then one round trip, with no scheduler task: the client sends the previous
+    pick's row (``4 n_features + 16`` bytes) to every actor, which lowers its
+    chunks' distances (a pass over the rows pruning does not skip, as in memory)
+    and answers with the rows that could be the farthest, those within twice the
+    float32 rounding bound of its largest distance (one row of ``4 n_features +
+    16`` bytes, more only at near-ties). The client takes the largest and
+    settles the near-ties as in memory, on float64 distances to every center,
+    with the rounding bound of the whole pool's largest norm; ties go to the
+    lowest index. So the picks and the scores are those of the in-memory path for
+    the same ``random_state``. On 2 local workers a pick of a 1,000,000 x 64 pool
+    costs the pass over each worker's half plus a round trip of about 4 ms (a
+    scheduler task per chunk cost about 90 ms); figures in
+    ``benchmarks/README.md``.
 
     References
     ----------
