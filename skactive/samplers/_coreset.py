@@ -185,7 +185,7 @@ class CoresetSampler(BaseSampler):
     lowest index. So the picks and the scores are those of the in-memory path for
     the same ``random_state``. On 2 local workers a pick of a 1,000,000 x 64 pool
     costs the pass over each worker's half plus a round trip of about 4 ms (a
-    scheduler task per chunk cost about 90 ms); figures in
+    scheduler task per chunk cost about 80 ms); figures in
     ``benchmarks/README.md``.
 
     References

@@ -176,3 +176,17 @@ def test_column_sums_are_those_of_condition_pool(n, d, chunks, dtype):
     _, offset, _, _ = condition_pool(X, center=True)
     sums = column_sums(_chunked(X, chunks))
     np.testing.assert_array_equal(sums / n, offset)
+
+
+def test_a_shard_sends_no_candidate_before_the_first_center():
+    from skactive._dask._coreset import CoresetShard
+
+    X = np.random.RandomState(0).standard_normal((50, 4)).astype(np.float32)
+    sq = np.einsum("ij,ij->i", X, X)
+    shard = CoresetShard([(X[:20], sq[:20]), (X[20:], sq[20:])], [0, 20])
+    index, values, rows, _, _ = shard.start(1e-6, X[:0], sq[:0], [], 5)
+    assert len(index) == len(values) == len(rows) == 0  # every distance is inf
+    index, values, rows, _, _ = shard.add(7, X[7], sq[7])
+    farthest = np.argmax(((X - X[7]) ** 2).sum(axis=1))
+    assert farthest in index and 7 not in index
+    np.testing.assert_array_equal(rows, X[index])
