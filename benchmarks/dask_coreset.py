@@ -69,6 +69,7 @@ def task_shards(client, pool, per_chunk):
                 CoresetShard,
                 [f for _, f in group],
                 [s for s, _ in group],
+                pool.shape[1],
                 workers=[worker],
                 allow_other_workers=False,
                 pure=False,

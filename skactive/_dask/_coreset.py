@@ -18,6 +18,7 @@ distances to every center, with the pool's global ``err``. So the update of pick
 picks and scores are those of the in-memory path.
 """
 
+import pickle
 from dataclasses import replace
 
 import numpy as np
@@ -59,28 +60,51 @@ class _Centers:
         self.count += 1
 
 
+class ChunkRows:
+    """The conditioned float32 rows of a chunk: held in the worker's memory, or
+    read again from the pool's source (``loader``: a pickled dask ``Delayed``
+    computing them) whenever a call needs them, and dropped by :meth:`release`
+    at the end of that call."""
+
+    def __init__(self, rows=None, loader=None):
+        self._rows = rows
+        self._loader = loader
+
+    def get(self):
+        if self._rows is None:
+            import dask
+
+            self._rows = dask.compute(pickle.loads(self._loader), scheduler="sync")[0]
+        return self._rows
+
+    def release(self):
+        if self._loader is not None:
+            self._rows = None
+
+
 class ChunkKCenter(KCenterGreedy):
     """The k-center greedy state of one chunk of the pool, its rows starting at
     pool row ``start``: the in-memory state (:meth:`KCenterGreedy._start`) for
     centers given as rows, lowered by :meth:`KCenterGreedy._lower` when a center
     is added, with the pool's ``err`` (not the chunk's), so its pruning and its
-    candidates are those the in-memory rules allow.
+    candidates are those the in-memory rules allow. Its rows come from a
+    :class:`ChunkRows`, read only when an update looks at some of them.
 
     The choice is not made here: :meth:`candidates` gives the rows that could be
     the pool's farthest, and the client chooses among every chunk's.
     """
 
-    def __init__(self, X, X_sq, start, err, centers, center_ids, prune=True):
+    def __init__(self, source, X_sq, start, err, centers, center_ids, prune=True):
         self.be = NUMPY
-        self.X = X
+        self.source = source
         self.start = start
         self.err = err
         self.shared = centers
         own = np.asarray(center_ids, dtype=np.intp) - start
-        own = own[(own >= 0) & (own < len(X))]
+        own = own[(own >= 0) & (own < len(X_sq))]
         n = centers.count
         self._start(
-            X,
+            source.get(),
             X_sq,
             centers.rows[:n],
             centers.sq[:n],
@@ -89,6 +113,16 @@ class ChunkKCenter(KCenterGreedy):
             prune,
             BLOCK_SIZE,
         )
+
+    @property
+    def X(self):
+        return self.source.get()
+
+    @X.setter
+    def X(self, value):  # set by _start: the rows stay with their ChunkRows
+        pass
+
+    Xt = X
 
     def _centers(self, n_centers):
         return self.shared.rows[:n_centers], self.shared.sq[:n_centers]
@@ -111,36 +145,56 @@ class ChunkKCenter(KCenterGreedy):
         return at[self.d[at] > -np.inf]
 
 
-def _load_chunk(block, offset, scale, transform):
-    """A chunk as the in-memory greedy reads it: the conditioned float32 rows
-    and their float32 squared norms (those of the float64 rows before rounding,
-    as ``condition_pool`` gives them)."""
+def _load_rows(block, offset, scale, transform):
+    """A chunk's rows as the in-memory greedy reads them: conditioned, float32."""
     if transform:
-        X = _condition_block(block, offset, scale)
-    else:
-        X = np.ascontiguousarray(block, dtype=np.float32)
-    sq = _block_sq_norms(block, offset, scale).astype(np.float32)
-    return X, sq
+        return _condition_block(block, offset, scale)
+    return np.ascontiguousarray(block, dtype=np.float32)
+
+
+def _load_sq(block, offset, scale):
+    """A chunk's float32 squared row norms: those of the float64 rows before
+    rounding, as ``condition_pool`` gives them."""
+    return _block_sq_norms(block, offset, scale).astype(np.float32)
+
+
+def _held_chunk(block, offset, scale, transform):
+    """A chunk kept in the worker's memory: ``(rows, sq, None)``."""
+    rows = _load_rows(block, offset, scale, transform)
+    return rows, _load_sq(block, offset, scale), None
+
+
+def _streamed_chunk(block, offset, scale, loader):
+    """A chunk whose rows are read again at each call: ``(None, sq, loader)``."""
+    return None, _load_sq(block, offset, scale), loader
 
 
 class CoresetShard:
     """The chunks of the pool held by one worker, and their greedy states.
 
-    Made as a ``distributed`` actor on that worker, from the chunks it computed
-    (``chunks`` is a list of ``(X, X_sq)``, ``starts`` their first pool rows). Each
-    method is one round trip from the client; the candidates it returns are
-    ``(indices, values, rows, sq, scanned)``: ascending pool indices, their
-    float32 distances, rows and squared norms, and the rows the updates have
-    looked at so far.
+    Made as a ``distributed`` actor on that worker, from its chunks: ``chunks``
+    is a list of ``(rows, X_sq, loader)``, the float32 rows (``None`` when they
+    are read again at each call, by ``loader``, see :class:`ChunkRows`) and
+    squared norms, ``starts`` their first pool rows, ``n_features`` the width of
+    a row. Each method is one round
+    trip from the client; the candidates it returns are ``(indices, values, rows,
+    sq, scanned)``: ascending pool indices, their float32 distances, rows and
+    squared norms, and the rows the updates have looked at so far.
     """
 
-    def __init__(self, chunks, starts, prune=True):
-        self.X = [np.asarray(c[0]) for c in chunks]
+    def __init__(self, chunks, starts, n_features, prune=True):
+        self.sources = [ChunkRows(c[0], c[2]) for c in chunks]
         self.sq = [np.asarray(c[1]) for c in chunks]
         self.starts = [int(s) for s in starts]
+        self.n_features = n_features
         self.prune = prune
         self.err = None
+        self.centers = None
         self.states = []
+
+    def held_bytes(self):
+        """The bytes of the chunks' rows held in memory now."""
+        return sum(s._rows.nbytes for s in self.sources if s._rows is not None)
 
     def max_sq_norm(self):
         """The largest float32 squared row norm of the shard's chunks."""
@@ -151,19 +205,20 @@ class CoresetShard:
         holds: ``(indices, rows, sq)``."""
         indices = np.asarray(indices, dtype=np.intp)
         found, rows, sq = [], [], []
-        for X, X_sq, s in zip(self.X, self.sq, self.starts, strict=True):
-            local = indices[(indices >= s) & (indices < s + len(X))] - s
-            found.append(local + s)
-            rows.append(X[local])
-            sq.append(X_sq[local])
+        for source, X_sq, s in zip(self.sources, self.sq, self.starts, strict=True):
+            local = indices[(indices >= s) & (indices < s + len(X_sq))] - s
+            if len(local):
+                found.append(local + s)
+                rows.append(source.get()[local])
+                sq.append(X_sq[local])
+                source.release()
         return self._stack(found, rows, sq)
 
     def _stack(self, found, rows, sq):
-        d = self.X[0].shape[1]
         if not found:
             return (
                 np.empty(0, np.intp),
-                np.empty((0, d), np.float32),
+                np.empty((0, self.n_features), np.float32),
                 np.empty(0, np.float32),
             )
         return np.concatenate(found), np.concatenate(rows), np.concatenate(sq)
@@ -173,46 +228,47 @@ class CoresetShard:
         pool indices; room for ``capacity`` centers); returns the candidates."""
         self.err = err
         self.centers = _Centers(centers, centers_sq, capacity)
-        self.states = [
-            ChunkKCenter(X, sq, s, err, self.centers, center_ids, self.prune)
-            for X, sq, s in zip(self.X, self.sq, self.starts, strict=True)
-        ]
-        return self.candidates()
+        self.states = []
+        parts = []
+        for source, sq, s in zip(self.sources, self.sq, self.starts, strict=True):
+            self.states.append(
+                ChunkKCenter(source, sq, s, err, self.centers, center_ids, self.prune)
+            )
+            parts.append(self._chunk_candidates(self.states[-1]))
+        return self._candidates(parts)
 
     def add(self, index, row, sq):
-        """Add the center at pool row ``index``; returns the new candidates (the
-        update and the next choice in one round trip)."""
-        self.update(index, row, sq)
-        return self.candidates()
-
-    def update(self, index, row, sq):
-        """Add the center at pool row ``index`` (its row and squared norm)."""
+        """Add the center at pool row ``index`` (its row and squared norm) and
+        return the new candidates: the update and the next choice in one round
+        trip, each chunk's rows read once."""
         self.centers.append(row, sq)
         row, sq = self.centers.rows[self.centers.count - 1], np.float32(sq)
+        parts = []
         for state in self.states:
             state.add_center(index, row, sq)
+            parts.append(self._chunk_candidates(state))
+        return self._candidates(parts)
 
-    def candidates(self):
-        """The rows of the shard that could be the pool's farthest: each chunk's
-        near-ties to its own largest distance, narrowed to those within ``2 err``
-        of the shard's largest (a superset of the pool's near-ties, since the
-        pool's largest is at least the shard's)."""
-        found, values, rows, sq = [], [], [], []
-        # Before the first center every distance is inf: no choice to make (the
-        # first pick of a cold start is drawn on the client).
-        for state in self.states if self.centers.count else []:
-            at = state.candidates()
-            found.append(at + state.start)
-            values.append(state.d[at])
-            rows.append(state.X[at])
-            sq.append(state.X_sq[at])
+    def _chunk_candidates(self, state):
+        """A chunk's near-ties to its own largest distance: ``(indices, values,
+        rows, sq)``; none before the first center, when every distance is inf
+        (the first pick of a cold start is drawn on the client)."""
+        at = state.candidates() if self.centers.count else np.empty(0, np.intp)
+        part = (at + state.start, state.d[at], state.X[at] if len(at) else None)
+        state.source.release()
+        return (*part, state.X_sq[at])
+
+    def _candidates(self, parts):
+        """The chunks' candidates narrowed to those within ``2 err`` of the
+        shard's largest distance: a superset of the pool's near-ties, since the
+        pool's largest is at least the shard's."""
+        parts = [p for p in parts if len(p[0])]
         scanned = sum(state.scanned for state in self.states)
-        values = np.concatenate(values) if values else np.empty(0, np.float32)
-        if len(values) == 0:
+        if not parts:
             found, rows, sq = self._stack([], [], [])
-            return found, values, rows, sq, scanned
+            return found, np.empty(0, np.float32), rows, sq, scanned
+        found, values, rows, sq = (np.concatenate(p) for p in zip(*parts, strict=True))
         keep = near_max(values, self.err)
-        found, rows, sq = self._stack(found, rows, sq)
         return found[keep], values[keep], rows[keep], sq[keep], scanned
 
 
@@ -287,11 +343,21 @@ class DaskKCenterGreedy:
             self._receive([s.add(c, row, row_sq) for s in self.shards])
 
 
-def load_chunks(client, pool):
-    """Load the conditioned chunks of ``pool`` (rows and squared norms) into the
-    workers' memory, one task per chunk, each worker a run of consecutive chunks
-    holding about the same number of rows (a pick waits for the slowest); returns
-    ``{worker: [(first row, future), ...]}``."""
+def holds_rows(n_rows, n_features, memory_limit):
+    """Whether a worker keeps its chunks' float32 rows in memory for the query:
+    when they take at most half its memory limit (``0``: none). Otherwise each
+    call reads them again from the pool's source."""
+    return not memory_limit or 4 * n_rows * n_features <= memory_limit / 2
+
+
+def load_chunks(client, pool, hold=None):
+    """Load the chunks of ``pool`` into the workers, one task per chunk, each
+    worker a run of consecutive chunks holding about the same number of rows (a
+    pick waits for the slowest): the float32 squared norms, and the conditioned
+    float32 rows where the worker keeps them (``hold``; ``None``: by
+    :func:`holds_rows`). Returns ``{worker: [(first row, future of (rows or None,
+    sq, loader or None)), ...]}``."""
+    import cloudpickle
     import dask
 
     transform = pool.data is not pool.raw
@@ -299,25 +365,40 @@ def load_chunks(client, pool):
     scale = 2.0**pool.exponent
     bounds = pool.row_bounds
     blocks = pool.raw.to_delayed().ravel()
-    workers = sorted(client.scheduler_info(n_workers=-1)["workers"])
-    load = dask.delayed(_load_chunk, pure=True)
+    info = client.scheduler_info(n_workers=-1)["workers"]
+    workers = sorted(info)
     by_worker = {}
     for i, block in enumerate(blocks):
         if bounds[i + 1] > bounds[i]:
             middle = (bounds[i] + bounds[i + 1]) / 2
             worker = workers[int(middle * len(workers) / bounds[-1])]
-            by_worker.setdefault(worker, []).append((int(bounds[i]), block))
+            by_worker.setdefault(worker, []).append((int(bounds[i]), i, block))
     for worker, held in by_worker.items():
-        futures = client.compute(
-            [load(block, offset, scale, transform) for _, block in held],
-            workers=[worker],
-            allow_other_workers=False,
-        )
-        by_worker[worker] = [(s, f) for (s, _), f in zip(held, futures, strict=True)]
+        n_rows = sum(int(bounds[i + 1] - bounds[i]) for _, i, _ in held)
+        keep = hold
+        if keep is None:
+            limit = info[worker].get("memory_limit", 0)
+            keep = holds_rows(n_rows, pool.shape[1], limit)
+        parts = []
+        for _, _, block in held:
+            if keep:
+                part = dask.delayed(_held_chunk, pure=True)(
+                    block, offset, scale, transform
+                )
+            else:
+                rows = dask.delayed(_load_rows, pure=True)(
+                    block, offset, scale, transform
+                )
+                part = dask.delayed(_streamed_chunk, pure=True)(
+                    block, offset, scale, cloudpickle.dumps(rows)
+                )
+            parts.append(part)
+        futures = client.compute(parts, workers=[worker], allow_other_workers=False)
+        by_worker[worker] = [(s, f) for (s, _, _), f in zip(held, futures, strict=True)]
     return by_worker
 
 
-def load_shards(client, pool, prune=True):
+def load_shards(client, pool, prune=True, hold=None):
     """One :class:`CoresetShard` actor per worker, on the chunks of ``pool`` it
     loaded (:func:`load_chunks`). Returns the actors and their futures (an actor
     lives while its future is held)."""
@@ -326,13 +407,14 @@ def load_shards(client, pool, prune=True):
             CoresetShard,
             [f for _, f in held],
             [start for start, _ in held],
+            pool.shape[1],
             prune,
             workers=[worker],
             allow_other_workers=False,
             actor=True,
             pure=False,
         )
-        for worker, held in sorted(load_chunks(client, pool).items())
+        for worker, held in sorted(load_chunks(client, pool, hold).items())
     ]
     return [h.result() for h in handles], handles
 
@@ -348,12 +430,15 @@ def greedy_on_shards(shards, n_points, n_features, mask, budget, rng, log=None):
     return run_greedy(state, budget, first=first, log=log)
 
 
-def dask_k_center_greedy(pool, mask, budget, rng, client, prune=True, log=None):
+def dask_k_center_greedy(
+    pool, mask, budget, rng, client, prune=True, hold=None, log=None
+):
     """K-center greedy on the :class:`~skactive._dask._pool.DaskPool` ``pool``
     with the chunk states on the workers of ``client``; returns ``(indices,
     distances)`` as :func:`skactive._kernels._greedy.k_center_greedy` does (the
-    distances in the units of the conditioned pool)."""
-    shards, handles = load_shards(client, pool, prune)
+    distances in the units of the conditioned pool). ``hold``: whether the
+    workers keep the rows in memory (``None``: by :func:`holds_rows`)."""
+    shards, handles = load_shards(client, pool, prune, hold)
     try:
         return greedy_on_shards(shards, *pool.shape, mask, budget, rng, log)
     finally:

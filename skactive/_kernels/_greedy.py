@@ -250,8 +250,9 @@ class KCenterGreedy:
     def _lower(self, x_c, sq_c, g_new):
         """Lower the distances to the new center ``g_new`` (its row ``x_c`` and
         squared norm ``sq_c`` on the backend), skipping the groups it cannot take
-        a point from."""
-        be, Xt, X_sq, d = self.be, self.Xt, self.X_sq, self.d
+        a point from. The rows (``self.Xt``) are read only when some point is
+        to be looked at."""
+        be, X_sq, d = self.be, self.X_sq, self.d
         groups, points = slice(None), slice(None)
         if self.groups is not None and g_new > 0:
             centers, centers_sq = self._centers(g_new)
@@ -272,6 +273,7 @@ class KCenterGreedy:
             ]
             self.scanned += len(points)
         group = None if self.groups is None else self.groups.group
+        Xt = self.Xt if blocks else None
         for sub in blocks:
             new = X_sq[sub] - 2 * be.matvec(Xt[sub], x_c)
             new += sq_c

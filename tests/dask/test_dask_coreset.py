@@ -183,10 +183,56 @@ def test_a_shard_sends_no_candidate_before_the_first_center():
 
     X = np.random.RandomState(0).standard_normal((50, 4)).astype(np.float32)
     sq = np.einsum("ij,ij->i", X, X)
-    shard = CoresetShard([(X[:20], sq[:20]), (X[20:], sq[20:])], [0, 20])
+    chunks = [(X[:20], sq[:20], None), (X[20:], sq[20:], None)]
+    shard = CoresetShard(chunks, [0, 20], 4)
     index, values, rows, _, _ = shard.start(1e-6, X[:0], sq[:0], [], 5)
     assert len(index) == len(values) == len(rows) == 0  # every distance is inf
     index, values, rows, _, _ = shard.add(7, X[7], sq[7])
     farthest = np.argmax(((X - X[7]) ** 2).sum(axis=1))
     assert farthest in index and 7 not in index
     np.testing.assert_array_equal(rows, X[index])
+
+
+@pytest.mark.parametrize("n_labeled", [0, 20])
+def test_rows_read_again_at_each_call_give_the_same_picks(
+    dask_client, digits, n_labeled
+):
+    from skactive._dask._coreset import dask_k_center_greedy
+
+    X = digits + 1e5  # centred by fit
+    mask = _mask(len(X), n_labeled)
+    expected = CoresetSampler(random_state=0).fit(X)
+    expected = expected.query(mask, 30, return_scores=True)
+    sampler = CoresetSampler(random_state=0).fit(_chunked(X))
+    rng = np.random.RandomState(0)
+    pool = sampler._dask_pool
+    picks, dists = dask_k_center_greedy(pool, mask, 30, rng, dask_client, hold=False)
+    np.testing.assert_array_equal(picks, expected[0])
+    np.testing.assert_array_equal(dists * 2.0**-pool.exponent, expected[1])
+
+
+def test_streamed_shards_hold_no_rows_between_calls(dask_client, digits):
+    from skactive._dask._coreset import load_shards
+
+    pool = CoresetSampler().fit(_chunked(digits))._dask_pool
+    rows = digits[:1].astype(np.float32)
+    sq = (rows**2).sum(axis=1).astype(np.float32)
+    for hold in (False, True):
+        shards, handles = load_shards(dask_client, pool, hold=hold)
+        try:
+            held = [s.held_bytes().result() for s in shards]
+            for shard in shards:
+                shard.start(1e-3, rows, sq, [0], 3).result()
+                assert len(shard.add(5, rows[0], sq[0]).result()[0]) > 0
+            assert [s.held_bytes().result() for s in shards] == held
+        finally:
+            dask_client.cancel(handles)
+        assert sum(held) == (digits.size * 4 if hold else 0)
+
+
+def test_workers_hold_the_rows_when_they_take_at_most_half_their_memory():
+    from skactive._dask._coreset import holds_rows
+
+    assert holds_rows(1000, 64, 0)  # no memory limit
+    assert holds_rows(1000, 64, 2 * 4 * 1000 * 64)
+    assert not holds_rows(1000, 64, 2 * 4 * 1000 * 64 - 1)
