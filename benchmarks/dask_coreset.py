@@ -13,7 +13,10 @@ ways, the picks compared with the in-memory path's:
   worker that holds it);
 - ``tasks per worker``: the same with one object per worker (all its chunks);
 - ``actors`` (what ``CoresetSampler`` uses): one ``distributed`` actor per worker,
-  each pick one direct call to each actor, no scheduler task.
+  each pick one direct call to each actor, no scheduler task;
+- ``actors, reading``: the same, the rows read again from the pool's source at
+  each pick (what ``CoresetSampler`` does when they would take more than half a
+  worker's memory limit): with ``--zarr``, from the store.
 
 For each it prints the time to load the chunks, the mean wall time per pick (the
 update of the previous pick and the candidates for this one: one round trip) over
@@ -21,11 +24,13 @@ the picks after the first, and the same with an empty call (the round trip
 alone). Run it once, in the foreground::
 
     python benchmarks/dask_coreset.py                       # 1,000,000 x 64
+    python benchmarks/dask_coreset.py --zarr /tmp/pool.zarr  # from a zarr store
     python benchmarks/dask_coreset.py --n 20000 --budget 20  # a quick look
 """
 
 import argparse
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -120,6 +125,10 @@ def main():
     parser.add_argument("--d", type=int, default=64)
     parser.add_argument("--chunk", type=int, default=62_500)
     parser.add_argument("--budget", type=int, default=100)
+    parser.add_argument(
+        "--zarr",
+        help="a zarr store to read the pool from (written there first if missing)",
+    )
     args = parser.parse_args()
 
     import dask.array as da
@@ -135,6 +144,10 @@ def main():
             .standard_normal((args.n, args.d), chunks=(args.chunk, args.d))
             .astype(np.float32)
         )
+        if args.zarr:
+            if not Path(args.zarr).exists():
+                X.to_zarr(args.zarr)
+            X = da.from_zarr(args.zarr)
         t0 = time.perf_counter()
         memory = X.compute()
         ref = CoresetSampler(random_state=0).fit(memory)
@@ -142,7 +155,8 @@ def main():
         ref_picks, ref_scores = ref.query(budget=args.budget, return_scores=True)
         t_mem = time.perf_counter() - t1
         print(
-            f"pool {args.n} x {args.d} float32 in {X.numblocks[0]} chunks; "
+            f"pool {args.n} x {args.d} float32 in {X.numblocks[0]} chunks "
+            f"({'zarr store ' + args.zarr if args.zarr else 'da.random'}); "
             f"in memory: {t_mem:.2f} s for {args.budget} picks "
             f"({1e3 * t_mem / args.budget:.1f} ms per pick; made in {t1 - t0:.1f} s)"
         )
@@ -156,10 +170,11 @@ def main():
             f"picks); same picks as in memory: {same}"
         )
         pool = sampler._dask_pool
-        for name in ("tasks per chunk", "tasks per worker", "actors"):
+        names = ("tasks per chunk", "tasks per worker", "actors", "actors, reading")
+        for name in names:
             t0 = time.perf_counter()
-            if name == "actors":
-                shards, handles = load_shards(client, pool)
+            if name.startswith("actors"):
+                shards, handles = load_shards(client, pool, hold=name == "actors")
             else:
                 shards = task_shards(client, pool, per_chunk=name == "tasks per chunk")
                 handles = [s.future for s in shards]

@@ -161,32 +161,33 @@ class CoresetSampler(BaseSampler):
     distance to the nearest center (found among the centers within float32
     rounding of the nearest), so scores do not depend on the CPU either.
 
-    **On a dask array** (``fit(X)`` with ``X`` a ``dask.array.Array``, rows
-    chunked; a ``distributed`` Client running), the pool never comes to the
-    client. ``fit`` reads the chunks once (validation, the largest norm and
-    the column sums; once more for means added in the in-memory order when
-    the pool is centred). Each ``query`` loads every conditioned float32 chunk
-    into the memory of the worker that reads it (4 bytes per value: the pool
-    must fit in the cluster's memory) and starts one ``distributed`` actor per
-    worker, which keeps, for each of its chunks, the state the in-memory greedy
-    keeps for the pool: each row's float32 squared distance to its nearest
-    center and the pruning groups and radii (1 float32 and 1 int64 per row, and
-    the centers' rows, ``(n_labeled + budget) x n_features`` float32, once per
-    worker). The labeled rows are gathered to the client (they are few) and
-    broadcast; each chunk starts from its rows' nearest labeled point. A pick is
-    then one round trip, with no scheduler task: the client sends the previous
-    pick's row (``4 n_features + 16`` bytes) to every actor, which lowers its
-    chunks' distances (a pass over the rows pruning does not skip, as in memory)
-    and answers with the rows that could be the farthest, those within twice the
-    float32 rounding bound of its largest distance (one row of ``4 n_features +
-    16`` bytes, more only at near-ties). The client takes the largest and
-    settles the near-ties as in memory, on float64 distances to every center,
-    with the rounding bound of the whole pool's largest norm; ties go to the
-    lowest index. So the picks and the scores are those of the in-memory path for
-    the same ``random_state``. On 2 local workers a pick of a 1,000,000 x 64 pool
-    costs the pass over each worker's half plus a round trip of about 4 ms (a
-    scheduler task per chunk cost about 80 ms); figures in
-    ``benchmarks/README.md``.
+    **On a dask array** (``fit(X)`` with ``X`` a ``dask.array.Array``, rows chunked;
+    a ``distributed`` Client running), the pool never comes to the client. ``fit``
+    reads the chunks once (validation, the largest norm and the column sums; once
+    more for means added in the in-memory order when the pool is centred). Each
+    ``query`` loads every conditioned float32 chunk into the memory of the worker
+    that reads it (4 bytes per value; a worker whose rows would take more than half
+    its memory limit keeps only its state and reads its chunks again from the pool's
+    source at each pick) and starts one ``distributed`` actor per worker, which
+    keeps, for each of its chunks, the state the in-memory greedy keeps for the
+    pool: each row's float32 squared distance to its nearest center and the pruning
+    groups and radii (16 bytes per row with the squared norm, and the centers' rows,
+    ``(n_labeled + budget) x n_features`` float32, once per worker). The labeled
+    rows are gathered to the client (they are few) and broadcast; each chunk starts
+    from its rows' nearest labeled point. A pick is then one round trip, with no
+    scheduler task: the client sends the previous pick's row (``4 n_features + 16``
+    bytes) to every actor, which lowers its chunks' distances (a pass over the rows
+    pruning does not skip, as in memory) and answers with the rows that could be the
+    farthest, those within twice the float32 rounding bound of its largest distance
+    (one row of ``4 n_features + 16`` bytes, more only at near-ties). The client
+    takes the largest and settles the near-ties as in memory, on float64 distances
+    to every center, with the rounding bound of the whole pool's largest norm; ties
+    go to the lowest index. So the picks and the scores are those of the in-memory
+    path for the same ``random_state``. On 2 local workers a pick of a 1,000,000 x
+    64 pool costs the pass over each worker's half plus a round trip of about 4 ms
+    (a scheduler task per chunk: about 80 ms); reading the chunks again at each pick
+    costs a read of the pool per pick (0.76 s there, from a compressed zarr store).
+    Figures in ``benchmarks/README.md``.
 
     References
     ----------
