@@ -3,25 +3,27 @@
 """The per-pick round trip of CoresetSampler on a dask cluster.
 
 A pool of ``--n`` x ``--d`` float32 standard normals (``da.random``, chunks of
-``--chunk`` rows) on a ``LocalCluster`` of 2 worker processes with one thread each;
-cold start, ``--budget`` picks. The chunk states are kept on the workers in three
-ways, the picks compared with the in-memory path's:
+``--chunk`` rows; with ``--zarr``, written to a zarr store and read from it) on a
+``LocalCluster`` of 2 worker processes with one thread each; cold start,
+``--budget`` picks, the picks and scores compared with the in-memory path's. The
+chunk states are kept on the workers in these ways:
 
 - ``tasks per chunk``: one object per chunk held under a persisted key, one
-  scheduler task per chunk per pick (the update with the new center and the
-  candidates for the next pick; the state updated in place by the task, on the
-  worker that holds it);
-- ``tasks per worker``: the same with one object per worker (all its chunks);
-- ``actors`` (what ``CoresetSampler`` uses): one ``distributed`` actor per worker,
-  each pick one direct call to each actor, no scheduler task;
-- ``actors, reading``: the same, the rows read again from the pool's source at
-  each pick (what ``CoresetSampler`` does when they would take more than half a
-  worker's memory limit): with ``--zarr``, from the store.
+  scheduler task per chunk per round trip (the update with the new centers and
+  the candidates for the next pick; the state updated in place by the task, on
+  the worker that holds it);
+- ``actors``: one ``distributed`` actor per worker, one direct call to each per
+  round trip, no scheduler task (what ``CoresetSampler`` uses);
+- ``reading``: actors that read their rows again from the pool's source at each
+  round trip (what ``CoresetSampler`` does when the rows would take more than
+  half a worker's memory limit).
 
-For each it prints the time to load the chunks, the mean wall time per pick (the
-update of the previous pick and the candidates for this one: one round trip) over
-the picks after the first, and the same with an empty call (the round trip
-alone). Run it once, in the foreground::
+Each runs with a round trip per pick (``1 per pick``: the client never proves a
+pick from the rows it holds) and as ``CoresetSampler`` does (``batched``: picks the
+held rows prove share a round trip). For each it prints the time to load the
+chunks, the mean wall time per pick over the picks after the first, the round
+trips, and the time of an empty call to every shard (the round trip alone). Run
+it once, in the foreground::
 
     python benchmarks/dask_coreset.py                       # 1,000,000 x 64
     python benchmarks/dask_coreset.py --zarr /tmp/pool.zarr  # from a zarr store
@@ -65,11 +67,10 @@ class TaskShard:
         return submit
 
 
-def task_shards(client, pool, per_chunk):
+def task_shards(client, pool):
     shards = []
     for worker, held in sorted(load_chunks(client, pool).items()):
-        groups = [[h] for h in held] if per_chunk else [held]
-        for group in groups:
+        for group in [[h] for h in held]:
             future = client.submit(
                 CoresetShard,
                 [f for _, f in group],
@@ -84,29 +85,36 @@ def task_shards(client, pool, per_chunk):
 
 
 class TimedGreedy(DaskKCenterGreedy):
-    """The client's side of the greedy, timing each update (one round trip in
-    the fused variants)."""
+    """The client's side of the greedy, noting when each choice starts; with
+    ``batched`` false, it asks the shards at every pick."""
 
-    def add(self, c, last=False):
-        t0 = time.perf_counter()
-        super().add(c, last)
-        if not last:
-            self.times.append(time.perf_counter() - t0)
+    batched = True
+
+    def choose(self):
+        self.stamps.append(time.perf_counter())
+        return super().choose()
+
+    def _provable(self):
+        return super()._provable() if self.batched else None
 
 
-def timed_run(shards, n, d, budget):
-    """Mean seconds per pick after the second, and the picks and scores."""
-    TimedGreedy.times = []
+def timed_run(shards, n, d, budget, batched):
+    """Mean seconds per pick after the second, the round trips, and the picks
+    and scores."""
+    TimedGreedy.stamps = []
+    TimedGreedy.batched = batched
     top = max(f.result() for f in [s.max_sq_norm() for s in shards])
     err = sq_dist_error(d, np.sqrt(top))
     state = TimedGreedy(shards, err, n, d, np.zeros(n, dtype=bool), budget)
     first = (np.random.RandomState(0).choice(n), np.inf)
     t0 = time.perf_counter()
     picks, scores = run_greedy(state, budget, first=first)
-    total = time.perf_counter() - t0
+    end = time.perf_counter()
     # The update after the random first pick scans every row (no pruning yet):
-    # the mean is over the updates after it.
-    return float(np.mean(TimedGreedy.times[1:])), total, picks, scores
+    # the mean is over the picks after it (from the second choice on).
+    stamps = TimedGreedy.stamps
+    per_pick = (end - stamps[1]) / (len(stamps) - 1)
+    return per_pick, end - t0, state.round_trips, picks, scores
 
 
 def empty_round_trip(shards, repeat=50):
@@ -170,32 +178,33 @@ def main():
             f"picks); same picks as in memory: {same}"
         )
         pool = sampler._dask_pool
-        names = ("tasks per chunk", "tasks per worker", "actors", "actors, reading")
-        for name in names:
-            t0 = time.perf_counter()
-            if name.startswith("actors"):
-                shards, handles = load_shards(client, pool, hold=name == "actors")
-            else:
-                shards = task_shards(client, pool, per_chunk=name == "tasks per chunk")
-                handles = [s.future for s in shards]
-                for s in shards:
-                    s.future.result()
-            load = time.perf_counter() - t0
-            per_pick, total, picks, scores = timed_run(
-                shards, args.n, args.d, args.budget
-            )
-            empty = empty_round_trip(shards)
-            same = np.array_equal(picks, ref_picks) and np.array_equal(
-                scores, ref_scores
-            )
-            print(
-                f"{name:>16}: {len(shards)} shards, load {load:.2f} s, "
-                f"{1e3 * per_pick:.1f} ms per pick ({total:.2f} s in all), "
-                f"empty round trip {1e3 * empty:.2f} ms; same picks and scores as "
-                f"in memory: {same}"
-            )
-            client.cancel(handles)
-            del shards, handles
+        for kind in ("tasks per chunk", "actors", "reading"):
+            for batched in (False, True):
+                name = f"{kind}, {'batched' if batched else '1 per pick'}"
+                t0 = time.perf_counter()
+                if kind == "tasks per chunk":
+                    shards = task_shards(client, pool)
+                    handles = [s.future for s in shards]
+                    for s in shards:
+                        s.future.result()
+                else:
+                    shards, handles = load_shards(client, pool, hold=kind == "actors")
+                load = time.perf_counter() - t0
+                per_pick, total, trips, picks, scores = timed_run(
+                    shards, args.n, args.d, args.budget, batched
+                )
+                empty = empty_round_trip(shards)
+                same = np.array_equal(picks, ref_picks) and np.array_equal(
+                    scores, ref_scores
+                )
+                print(
+                    f"{name:>27}: {len(shards)} shards, load {load:.2f} s, "
+                    f"{1e3 * per_pick:.1f} ms per pick ({total:.2f} s in all, "
+                    f"{trips} round trips), empty round trip {1e3 * empty:.2f} ms; "
+                    f"same picks and scores as in memory: {same}"
+                )
+                client.cancel(handles)
+                del shards, handles
     finally:
         client.close()
         cluster.close()

@@ -100,7 +100,7 @@ def test_dask_coreset_runs_small():
     )
     assert out.returncode == 0, out.stderr
     lines = [line for line in out.stdout.splitlines() if " shards, load " in line]
-    assert len(lines) == 4  # tasks per chunk, tasks per worker, actors twice
+    assert len(lines) == 6  # 3 kinds of shards, a round trip per pick or batched
     assert all(
         line.endswith("same picks and scores as in memory: True") for line in lines
     )

@@ -29,7 +29,12 @@ from skactive._dask._pool import (
     _condition_block,
     condition_dask_pool,
 )
-from skactive._kernels._exact import exact_min_sq_dists, sq_dist_error
+from skactive._kernels._exact import (
+    _RTOL64,
+    exact_min_sq_dists,
+    first_max,
+    sq_dist_error,
+)
 from skactive._kernels._greedy import (
     KCenterGreedy,
     choose_max,
@@ -41,6 +46,10 @@ from skactive._kernels._pairwise import BLOCK_SIZE
 from skactive.backends import NUMPY
 
 __all__ = ["ChunkKCenter", "CoresetShard", "dask_k_center_greedy"]
+
+# The farthest rows each shard sends beside its near-ties, so that the client can
+# prove the next picks without asking (see DaskKCenterGreedy).
+N_TOP = 32
 
 
 class _Centers:
@@ -137,12 +146,30 @@ class ChunkKCenter(KCenterGreedy):
             self.d[local] = -np.inf
         self._lower(row, sq, g_new)
 
-    def candidates(self):
-        """Local positions of the rows that could be the farthest of the chunk:
-        within ``2 err`` of its largest distance (none when every row is a
-        center)."""
-        at = near_max(self.d, self.err)
-        return at[self.d[at] > -np.inf]
+    def candidates(self, n_top=0):
+        """Local positions (ascending) of the rows that could be the farthest of
+        the chunk, within ``2 err`` of its largest distance, and of its ``n_top``
+        farthest (no center among them); and the largest distance of the other
+        rows (``-inf`` when there is none)."""
+        return _top_and_ties(self.d, self.err, n_top)
+
+
+def _top_and_ties(values, err, n_top):
+    """Ascending positions of the ``values`` within ``2 err`` of the largest
+    (:func:`~skactive._kernels._greedy.near_max`) and of the ``n_top`` largest,
+    ``-inf`` excluded; and the largest of the other values (``-inf`` if none)."""
+    if len(values) == 0:
+        return np.empty(0, np.intp), -np.inf
+    at = near_max(values, err)
+    if 0 < n_top < len(values):
+        top = np.argpartition(values, len(values) - n_top)[len(values) - n_top :]
+        at = np.union1d(at, top)
+    elif n_top:
+        at = np.arange(len(values))
+    at = at[values[at] > -np.inf]
+    rest = np.ones(len(values), dtype=bool)
+    rest[at] = False
+    return at, float(values[rest].max()) if rest.any() else -np.inf
 
 
 def _load_rows(block, offset, scale, transform):
@@ -237,44 +264,54 @@ class CoresetShard:
             parts.append(self._chunk_candidates(self.states[-1]))
         return self._candidates(parts)
 
-    def add(self, index, row, sq):
-        """Add the center at pool row ``index`` (its row and squared norm) and
-        return the new candidates: the update and the next choice in one round
-        trip, each chunk's rows read once."""
-        self.centers.append(row, sq)
-        row, sq = self.centers.rows[self.centers.count - 1], np.float32(sq)
+    def add(self, indices, rows, sq):
+        """Add the centers at the pool rows ``indices``, in order (their rows and
+        squared norms), and return the new candidates: the updates and the next
+        choice in one round trip, each chunk's rows read once."""
+        for row, row_sq in zip(rows, sq, strict=True):
+            self.centers.append(row, row_sq)
+        first = self.centers.count - len(indices)
         parts = []
         for state in self.states:
-            state.add_center(index, row, sq)
+            for g, index in enumerate(indices, start=first):
+                row, row_sq = self.centers.rows[g], self.centers.sq[g]
+                state.add_center(int(index), row, row_sq)
             parts.append(self._chunk_candidates(state))
         return self._candidates(parts)
 
     def _chunk_candidates(self, state):
-        """A chunk's near-ties to its own largest distance: ``(indices, values,
-        rows, sq)``; none before the first center, when every distance is inf
-        (the first pick of a cold start is drawn on the client)."""
-        at = state.candidates() if self.centers.count else np.empty(0, np.intp)
-        part = (at + state.start, state.d[at], state.X[at] if len(at) else None)
+        """A chunk's candidates (:meth:`ChunkKCenter.candidates`): ``(indices,
+        values, rows, sq, bound)``; none before the first center, when every
+        distance is inf (the first pick of a cold start is drawn on the client)."""
+        if not self.centers.count:  # every row could be the first pick
+            at, bound = np.empty(0, np.intp), np.inf
+        else:
+            at, bound = state.candidates(N_TOP)
+        rows = state.X[at] if len(at) else None
         state.source.release()
-        return (*part, state.X_sq[at])
+        return at + state.start, state.d[at], rows, state.X_sq[at], bound
 
     def _candidates(self, parts):
-        """The chunks' candidates narrowed to those within ``2 err`` of the
-        shard's largest distance: a superset of the pool's near-ties, since the
-        pool's largest is at least the shard's."""
-        parts = [p for p in parts if len(p[0])]
+        """The chunks' candidates narrowed to the shard's: those within ``2 err``
+        of its largest distance (a superset of the pool's near-ties, since the
+        pool's largest is at least the shard's) and its ``N_TOP`` farthest;
+        ``(indices, values, rows, sq, bound, scanned)``, ``bound`` the largest
+        distance of the shard's other rows."""
         scanned = sum(state.scanned for state in self.states)
+        bound = max((p[4] for p in parts), default=-np.inf)
+        parts = [p[:4] for p in parts if len(p[0])]
         if not parts:
             found, rows, sq = self._stack([], [], [])
-            return found, np.empty(0, np.float32), rows, sq, scanned
+            return found, np.empty(0, np.float32), rows, sq, bound, scanned
         found, values, rows, sq = (np.concatenate(p) for p in zip(*parts, strict=True))
-        keep = near_max(values, self.err)
-        return found[keep], values[keep], rows[keep], sq[keep], scanned
+        keep, rest = _top_and_ties(values, self.err, N_TOP)
+        bound = max(bound, rest)
+        return found[keep], values[keep], rows[keep], sq[keep], bound, scanned
 
 
 def _merge(parts):
     """The candidates ``(indices, values, rows, sq)`` of every shard's
-    ``(indices, values, rows, sq, scanned)``, as one set in ascending pool
+    ``(indices, values, rows, sq, bound, scanned)``, as one set in ascending pool
     order."""
     index = np.concatenate([p[0] for p in parts])
     order = np.argsort(index, kind="stable")
@@ -282,10 +319,25 @@ def _merge(parts):
 
 
 class DaskKCenterGreedy:
-    """The client's side of the greedy on shards (see the module docstring),
-    following the protocol of :func:`~skactive._kernels._greedy.run_greedy`: it
-    holds the centers' rows (the labeled points' and the picks', gathered: they
-    are few) and the shards' latest candidates."""
+    """The client's side of the greedy on shards, following the protocol of
+    :func:`~skactive._kernels._greedy.run_greedy`: it holds the centers' rows
+    (the labeled points' and the picks', gathered: they are few) and the
+    shards' latest candidates, and sends the shards the picks they have not
+    seen only when it needs new candidates.
+
+    Right after the shards answered, a pick is chosen as in memory
+    (:func:`~skactive._kernels._greedy.choose_max` on their near-ties, with the
+    pool's ``err``). Each shard also sends its ``N_TOP`` farthest rows and a
+    bound on the float32 distances of the rest; the client keeps the float64
+    distances of the rows it holds up to date with its own picks. While the
+    largest of them exceeds every bound by more than ``err`` (and float64's
+    tie band), no row it does not hold can be the in-memory greedy's next pick
+    (a true distance is within ``err`` of its float32 value, and only falls as
+    centers are added), and the first of the largest held ones is (ties to the
+    lowest index, as :func:`~skactive._kernels._exact.first_max` decides): the
+    pick is made without asking. So several picks can share one round trip,
+    and the shards apply them in order, as one at a time.
+    """
 
     def __init__(self, shards, err, n_points, n_features, mask, budget):
         self.shards = shards
@@ -300,6 +352,8 @@ class DaskKCenterGreedy:
             idx, rows, sq = self._gather(labeled)
             self.C[: len(idx)], self.C_sq[: len(idx)] = rows, sq
         k = self.n_centers
+        self.pending = []  # picks the shards have not been sent
+        self.round_trips = 0
         self._receive(
             [s.start(err, self.C[:k], self.C_sq[:k], labeled, capacity) for s in shards]
         )
@@ -315,13 +369,29 @@ class DaskKCenterGreedy:
 
     def _receive(self, futures):
         parts = [f.result() for f in futures]
-        self.scanned = sum(p[4] for p in parts)
+        self.round_trips += 1
+        self.scanned = sum(p[5] for p in parts)
+        self.bound = max(p[4] for p in parts)
         self.cands = _merge(parts)
+        self.fresh = True  # the candidates know every center
+        self.exact = None  # float64 distances of the held rows, when needed
+        self.taken = np.zeros(len(self.cands[0]), dtype=bool)
+
+    def _flush(self):
+        """Send the pending picks; receive the new candidates."""
+        index, rows, sq = (np.array(a) for a in zip(*self.pending, strict=True))
+        self.pending = []
+        self._receive([s.add(index, rows, sq) for s in self.shards])
 
     def _exact(self, positions):
         return exact_min_sq_dists(self.cands[2][positions], self.C[: self.n_centers])
 
     def choose(self):
+        if not self.fresh:
+            pick = self._provable()
+            if pick is not None:
+                return pick
+            self._flush()
         index, values, rows, sq = self.cands
         p, _ = choose_max(values, self.err, self._exact)
         k = self.n_centers
@@ -330,17 +400,52 @@ class DaskKCenterGreedy:
         )
         return int(index[p]), np.sqrt(max(score, 0.0))
 
+    def _held_exact(self):
+        """The float64 squared distances of the held rows to their nearest
+        centers (``-inf`` for the rows picked since), as
+        :func:`~skactive._kernels._greedy.exact_nearest_center` gives them."""
+        index, _, rows, sq = self.cands
+        k = self.n_centers
+        if self.exact is None:
+            self.exact = np.array(
+                [
+                    exact_nearest_center(r, r_sq, self.C[:k], self.C_sq[:k], self.err)
+                    for r, r_sq in zip(rows, sq, strict=True)
+                ]
+            )
+        else:  # the same elementwise float64 distances, to the new centers only
+            rows64 = rows.astype(np.float64)
+            for c in self.C[self.exact_k : k].astype(np.float64):
+                np.minimum(
+                    self.exact, np.square(rows64 - c).sum(axis=1), out=self.exact
+                )
+        self.exact_k = k
+        return np.where(self.taken, -np.inf, self.exact)
+
+    def _provable(self):
+        """The next pick and its score when the held rows prove it, else None."""
+        if not len(self.cands[0]) or self.taken.all():
+            return None
+        exact = self._held_exact()
+        best = float(exact.max())
+        if not best - _RTOL64 * abs(best) > self.bound + self.err:
+            return None
+        p, sq = first_max(np.arange(len(exact)), exact)
+        return int(self.cands[0][p]), np.sqrt(max(sq, 0.0))
+
     def add(self, c, last=False):
         index, _, rows, sq = self.cands
         at = np.flatnonzero(index == c)
         if len(at):
             row, row_sq = rows[at[0]], sq[at[0]]
+            self.taken[at[0]] = True
         else:  # the random first pick of a cold start
             _, row, row_sq = (a[0] for a in self._gather(np.array([c])))
         self.C[self.n_centers], self.C_sq[self.n_centers] = row, row_sq
         self.n_centers += 1
+        self.fresh = False
         if not last:
-            self._receive([s.add(c, row, row_sq) for s in self.shards])
+            self.pending.append((c, row, row_sq))
 
 
 def holds_rows(n_rows, n_features, memory_limit):

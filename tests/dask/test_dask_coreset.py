@@ -179,18 +179,22 @@ def test_column_sums_are_those_of_condition_pool(n, d, chunks, dtype):
 
 
 def test_a_shard_sends_no_candidate_before_the_first_center():
-    from skactive._dask._coreset import CoresetShard
+    from skactive._dask._coreset import N_TOP, CoresetShard
 
-    X = np.random.RandomState(0).standard_normal((50, 4)).astype(np.float32)
+    X = np.random.RandomState(0).standard_normal((60, 4)).astype(np.float32)
     sq = np.einsum("ij,ij->i", X, X)
-    chunks = [(X[:20], sq[:20], None), (X[20:], sq[20:], None)]
-    shard = CoresetShard(chunks, [0, 20], 4)
-    index, values, rows, _, _ = shard.start(1e-6, X[:0], sq[:0], [], 5)
+    chunks = [(X[:25], sq[:25], None), (X[25:], sq[25:], None)]
+    shard = CoresetShard(chunks, [0, 25], 4)
+    index, values, rows, _, bound, _ = shard.start(1e-6, X[:0], sq[:0], [], 5)
     assert len(index) == len(values) == len(rows) == 0  # every distance is inf
-    index, values, rows, _, _ = shard.add(7, X[7], sq[7])
-    farthest = np.argmax(((X - X[7]) ** 2).sum(axis=1))
-    assert farthest in index and 7 not in index
+    assert bound == np.inf
+    index, values, rows, _, bound, _ = shard.add([7], X[7:8], sq[7:8])
+    d = ((X - X[7]) ** 2).sum(axis=1)
+    assert np.argmax(d) in index and 7 not in index
+    assert len(index) == N_TOP  # the 32 farthest (no near-tie beyond them)
     np.testing.assert_array_equal(rows, X[index])
+    np.testing.assert_allclose(values, d[index], rtol=1e-5)
+    assert np.sort(d)[-N_TOP - 1] == pytest.approx(bound, rel=1e-5)
 
 
 @pytest.mark.parametrize("n_labeled", [0, 20])
@@ -223,7 +227,7 @@ def test_streamed_shards_hold_no_rows_between_calls(dask_client, digits):
             held = [s.held_bytes().result() for s in shards]
             for shard in shards:
                 shard.start(1e-3, rows, sq, [0], 3).result()
-                assert len(shard.add(5, rows[0], sq[0]).result()[0]) > 0
+                assert len(shard.add([5], rows, sq).result()[0]) > 0
             assert [s.held_bytes().result() for s in shards] == held
         finally:
             dask_client.cancel(handles)
@@ -236,3 +240,28 @@ def test_workers_hold_the_rows_when_they_take_at_most_half_their_memory():
     assert holds_rows(1000, 64, 0)  # no memory limit
     assert holds_rows(1000, 64, 2 * 4 * 1000 * 64)
     assert not holds_rows(1000, 64, 2 * 4 * 1000 * 64 - 1)
+
+
+@pytest.mark.parametrize("n_labeled", [0, 30])
+def test_picks_the_held_rows_prove_share_a_round_trip(dask_client, n_labeled):
+    from skactive._dask._coreset import DaskKCenterGreedy, load_shards
+    from skactive._kernels._exact import sq_dist_error
+    from skactive._kernels._greedy import run_greedy
+
+    X, _ = make_blobs(n_samples=3000, centers=30, n_features=4, random_state=0)
+    mask = _mask(len(X), n_labeled)
+    expected = CoresetSampler(random_state=0).fit(X)
+    expected = expected.query(mask, 150, return_scores=True)
+    pool = CoresetSampler().fit(_chunked(X))._dask_pool
+    shards, handles = load_shards(dask_client, pool)
+    try:
+        top = max(s.max_sq_norm().result() for s in shards)
+        err = sq_dist_error(X.shape[1], np.sqrt(top))
+        state = DaskKCenterGreedy(shards, err, len(X), X.shape[1], mask, 150)
+        first = None if n_labeled else (np.random.RandomState(0).choice(len(X)), 0)
+        picks, scores = run_greedy(state, 150, first=first)
+    finally:
+        dask_client.cancel(handles)
+    np.testing.assert_array_equal(picks, expected[0])
+    np.testing.assert_array_equal(scores[1:], expected[1][1:])
+    assert state.round_trips < 150 / 2  # most picks proved without asking
