@@ -3,19 +3,21 @@
 """K-center greedy (Coreset) on a pool held as a ``dask.array.Array``.
 
 The pool stays on the workers. A query loads each chunk once into the memory of
-the worker that computed it, where a :class:`CoresetShard` (a ``distributed``
-actor, one per worker) keeps, for each of its chunks, the in-memory greedy's
-state: each row's float32 squared distance to its nearest center and the
-triangle-inequality groups (:class:`ChunkKCenter`, the chunk-side
-:class:`~skactive._kernels._greedy.KCenterGreedy`). A pick is one call to each
-actor, made directly from the client to the worker (no scheduler task): the
-client sends the previous pick's row, each actor lowers its chunks' distances
-and returns the rows that could be the farthest (those within the rounding bound
-``2 err`` of its largest value: one, but for near-ties); the client settles them
-as :func:`~skactive._kernels._greedy.choose_max` does in memory, on float64
-distances to every center, with the pool's global ``err``. So the update of pick
-``i`` and the candidates for pick ``i + 1`` travel in one round trip, and the
-picks and scores are those of the in-memory path.
+the worker that computed it (or, when the rows would take more than half of its
+memory limit, keeps only their squared norms and reads the rows again at each
+call), where a :class:`CoresetShard` (a ``distributed`` actor, one per worker)
+keeps, for each of its chunks, the in-memory greedy's state: each row's float32
+squared distance to its nearest center and the triangle-inequality groups
+(:class:`ChunkKCenter`, the chunk-side
+:class:`~skactive._kernels._greedy.KCenterGreedy`). A round trip is one call to
+each actor, made directly from the client to the worker (no scheduler task): the
+client sends the picks the actor has not seen, each actor lowers its chunks'
+distances and returns the rows that could be its farthest (those within the
+rounding bound ``2 err`` of its largest value) and its ``N_TOP`` farthest, with a
+bound on the rest; :class:`DaskKCenterGreedy` chooses as
+:func:`~skactive._kernels._greedy.choose_max` does in memory, with the pool's
+global ``err``, and proves further picks from the rows it holds where it can. So
+the picks and scores are those of the in-memory path.
 """
 
 import pickle

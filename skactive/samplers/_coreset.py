@@ -168,26 +168,31 @@ class CoresetSampler(BaseSampler):
     ``query`` loads every conditioned float32 chunk into the memory of the worker
     that reads it (4 bytes per value; a worker whose rows would take more than half
     its memory limit keeps only its state and reads its chunks again from the pool's
-    source at each pick) and starts one ``distributed`` actor per worker, which
-    keeps, for each of its chunks, the state the in-memory greedy keeps for the
-    pool: each row's float32 squared distance to its nearest center and the pruning
-    groups and radii (16 bytes per row with the squared norm, and the centers' rows,
-    ``(n_labeled + budget) x n_features`` float32, once per worker). The labeled
-    rows are gathered to the client (they are few) and broadcast; each chunk starts
-    from its rows' nearest labeled point. A pick is then one round trip, with no
-    scheduler task: the client sends the previous pick's row (``4 n_features + 16``
-    bytes) to every actor, which lowers its chunks' distances (a pass over the rows
-    pruning does not skip, as in memory) and answers with the rows that could be the
-    farthest, those within twice the float32 rounding bound of its largest distance
-    (one row of ``4 n_features + 16`` bytes, more only at near-ties). The client
-    takes the largest and settles the near-ties as in memory, on float64 distances
-    to every center, with the rounding bound of the whole pool's largest norm; ties
-    go to the lowest index. So the picks and the scores are those of the in-memory
-    path for the same ``random_state``. On 2 local workers a pick of a 1,000,000 x
-    64 pool costs the pass over each worker's half plus a round trip of about 4 ms
-    (a scheduler task per chunk: about 80 ms); reading the chunks again at each pick
-    costs a read of the pool per pick (0.76 s there, from a compressed zarr store).
-    Figures in ``benchmarks/README.md``.
+    source at each round trip) and starts one ``distributed`` actor per worker,
+    which keeps, for each of its chunks, the state the in-memory greedy keeps for
+    the pool: each row's float32 squared distance to its nearest center and the
+    pruning groups and radii (16 bytes per row with the squared norm, and the
+    centers' rows, ``(n_labeled + budget) x n_features`` float32, once per worker).
+    The labeled rows are gathered to the client (they are few) and broadcast; each
+    chunk starts from its rows' nearest labeled point. A round trip is one direct
+    call to each actor, with no scheduler task: the client sends the picks the actor
+    has not seen (``4 n_features + 16`` bytes each), the actor lowers its chunks'
+    distances (one pass per pick over the rows pruning does not skip, as in memory)
+    and answers with the rows that could be its farthest (those within twice the
+    float32 rounding bound of its largest distance) and its 32 farthest rows, with a
+    bound on the distances of the others. Right after a round trip the client picks
+    as in memory: the largest, the near-ties settled on float64 distances to every
+    center, with the rounding bound of the whole pool's largest norm, ties to the
+    lowest index. It keeps the float64 distances of the rows it holds up to date
+    with its own picks; while the largest of them exceeds every actor's bound by
+    more than the rounding bound, no other row can be the next pick, and it picks
+    again without a round trip. So the picks and the scores are those of the
+    in-memory path for the same ``random_state``, and several picks share a round
+    trip. A pick thus costs a pass over ``4 n_samples n_features / n_workers`` bytes
+    on each worker (less where pruning skips groups), and at most one round trip of
+    a few hundred bytes out and about ``32 (4 n_features + 16)`` bytes back per
+    worker (plus a read of the chunks from their source per round trip, for workers
+    that do not keep them); figures in ``benchmarks/README.md``.
 
     References
     ----------
