@@ -182,6 +182,10 @@ class KCenterGreedy:
         labeled = np.flatnonzero(mask)
         self.ids = np.empty(len(labeled) + budget, dtype=np.intp)  # the centers
         self.ids[: len(labeled)] = labeled
+        # The centers' rows and squared norms, in order, for the scores.
+        self.C = np.empty((len(self.ids), X.shape[1]), dtype=X.dtype)
+        self.C_sq = np.empty(len(self.ids), dtype=X_sq.dtype)
+        self.C[: len(labeled)], self.C_sq[: len(labeled)] = X[labeled], X_sq[labeled]
         self._start(
             X,
             X_sq,
@@ -236,12 +240,13 @@ class KCenterGreedy:
 
     def _score(self, x, x_sq):
         """The float64 squared distance from the row ``x`` to its nearest center."""
-        at = self.ids[: self.n_centers]
-        return exact_nearest_center(x, x_sq, self.X[at], self.sq[at], self.err)
+        k = self.n_centers
+        return exact_nearest_center(x, x_sq, self.C[:k], self.C_sq[:k], self.err)
 
     def add(self, c, last=False):
         g_new = self.n_centers
         self.ids[g_new] = c
+        self.C[g_new], self.C_sq[g_new] = self.X[c], self.sq[c]
         self.n_centers += 1
         self.d[c] = -np.inf
         if not last:
