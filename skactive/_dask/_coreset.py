@@ -381,6 +381,8 @@ class DaskKCenterGreedy:
 
     def _flush(self):
         """Send the pending picks; receive the new candidates."""
+        if not self.pending:
+            return
         index, rows, sq = (np.array(a) for a in zip(*self.pending, strict=True))
         self.pending = []
         self._receive([s.add(index, rows, sq) for s in self.shards])
@@ -588,6 +590,7 @@ def query_dask_pool(pool, mask, budget, rng, sampler):
         raise ValueError(
             f"{type(sampler).__name__} was fitted on a dask array and its query "
             "runs on a dask.distributed cluster, but no Client is running: start "
-            "one first (distributed.Client(), or Client(address) for a cluster)."
+            "one first (distributed.Client() for a local cluster, Client(address) "
+            "for another; pip install 'skactive[dask]' if distributed is missing)."
         ) from None
     return dask_k_center_greedy(pool, mask, budget, rng, client, log=sampler._log)
