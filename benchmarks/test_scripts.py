@@ -105,3 +105,25 @@ def test_coverage_quality_runs_small():
     sens, h = coverage_quality.sensitivity_seed(X, y, 0)
     assert h > 0 and len(sens) == 9
     assert "purity=0.8" in coverage_quality.table([sens], [10, 60], gain=False)
+
+
+def test_dask_coreset_runs_small():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    pytest.importorskip("distributed")
+    script = Path(__file__).with_name("dask_coreset.py")
+    args = ["--n", "3000", "--d", "8", "--chunk", "700", "--budget", "6"]
+    out = subprocess.run(
+        [sys.executable, str(script), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    lines = [line for line in out.stdout.splitlines() if " shards, load " in line]
+    assert len(lines) == 6  # 3 kinds of shards, a round trip per pick or batched
+    assert all(
+        line.endswith("same picks and scores as in memory: True") for line in lines
+    )

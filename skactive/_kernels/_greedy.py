@@ -26,20 +26,45 @@ from skactive._kernels._pairwise import BLOCK_SIZE, nearest_sq_dists
 from skactive.backends import NUMPY
 
 
+def near_max(values, err, backend=NUMPY, rtol=0.0):
+    """Ascending positions of ``values`` (a backend array, ``-inf`` where a
+    position cannot win) whose true value could be the largest, given that each
+    approximation is within ``err`` of its true value: those within ``2 err`` of
+    the largest approximation (``rtol`` widens the band as in :func:`choose_max`).
+    """
+    top = float(values.max()) - err
+    return backend.nonzero(values >= top * (1 - rtol) - err)
+
+
 def choose_max(values, err, exact, backend=NUMPY, rtol=0.0):
     """Position of the largest true value, from values known up to ``err``.
 
     ``values`` is a backend array (``-inf`` marks positions that cannot win). The
     positions within ``2 err`` of the largest approximation are the ones that could
-    win; when there is more than one, ``exact(positions)`` gives their float64
-    values, and the first of the largest (within ``rtol``) wins. Returns
-    ``(position, value)``.
+    win (:func:`near_max`); when there is more than one, ``exact(positions)`` gives
+    their float64 values, and the first of the largest (within ``rtol``) wins.
+    Returns ``(position, value)``.
     """
-    top = float(values.max()) - err
-    candidates = backend.nonzero(values >= top * (1 - rtol) - err)
+    candidates = near_max(values, err, backend, rtol)
     if len(candidates) == 1:
         return int(candidates[0]), float(values[int(candidates[0])])
     return first_max(candidates, exact(candidates), rtol)
+
+
+def exact_nearest_center(x, x_sq, centers, centers_sq, err):
+    """The float64 squared distance from the float32 row ``x`` to its nearest row
+    of ``centers``, as :func:`~skactive._kernels._exact.exact_min_sq_dists` gives
+    it, found by computing in float64 only the centers whose float32 distance is
+    within rounding (``err``) of the nearest one.
+
+    ``x_sq`` and ``centers_sq`` are the float32 squared norms the kernels use; the
+    result depends on the rows alone, not on the BLAS kernel or on how the float32
+    distances were blocked.
+    """
+    approx = centers_sq - 2 * (centers @ x)
+    approx += x_sq
+    band = np.flatnonzero(approx <= float(approx.min()) + 4 * err)
+    return float(exact_min_sq_dists(x[None, :], centers[band])[0])
 
 
 def run_greedy(strategy, budget, first=None, log=None):
@@ -138,36 +163,71 @@ class KCenterGreedy:
     distance to its nearest center, within ``err`` of the true one; a pick takes
     the largest by :func:`choose_max`, the near-ties settled on float64 distances
     to every center, so the picks are those of the float64 greedy on any CPU and
-    backend. With ``prune``, :class:`CenterGroups` skips the points no new center
-    can come closer to; the selection is the same as without.
+    backend; its score is its float64 distance to the nearest center
+    (:func:`exact_nearest_center`), so the scores do not depend on the CPU either.
+    With ``prune``, :class:`CenterGroups` skips the points no new center can come
+    closer to; the selection is the same as without.
+
+    The state of a part of a pool (:mod:`skactive._dask._coreset` keeps one per
+    chunk) is made by :meth:`_start` and lowered by :meth:`_lower`, given the
+    centers' rows.
     """
 
     def __init__(
         self, X, X_sq, mask, budget, backend=NUMPY, prune=True, block_size=BLOCK_SIZE
     ):
-        be = self.be = backend
-        self.X, self.n_points = X, X.shape[0]
-        self.Xt, self.X_sq = be.asarray(X), be.asarray(X_sq)
+        self.be = backend
+        self.X = X
         self.err = sq_dist_error(X.shape[1], np.sqrt(float(X_sq.max())))
-        self.step = max(1, block_size // X.shape[1])
         labeled = np.flatnonzero(mask)
         self.ids = np.empty(len(labeled) + budget, dtype=np.intp)  # the centers
         self.ids[: len(labeled)] = labeled
-        self.n_centers = len(labeled)
+        # The centers' rows and squared norms, in order, for the scores.
+        self.C = np.empty((len(self.ids), X.shape[1]), dtype=X.dtype)
+        self.C_sq = np.empty(len(self.ids), dtype=X_sq.dtype)
+        self.C[: len(labeled)], self.C_sq[: len(labeled)] = X[labeled], X_sq[labeled]
+        self._start(
+            X,
+            X_sq,
+            X[labeled],
+            X_sq[labeled],
+            labeled,
+            len(self.ids),
+            prune,
+            block_size,
+        )
+
+    def _start(self, X, X_sq, centers, centers_sq, own, capacity, prune, block_size):
+        """The state of the points ``X`` (numpy, float32 squared norms ``X_sq``)
+        for the numpy rows ``centers`` (squared norms ``centers_sq``), of which the
+        points at positions ``own`` are the ones in ``X``; room for ``capacity``
+        centers in all."""
+        be = self.be
+        self.n_points = X.shape[0]
+        self.sq = X_sq  # numpy, for the float64 scores
+        self.Xt, self.X_sq = be.asarray(X), be.asarray(X_sq)
+        self.step = max(1, block_size // X.shape[1])
+        self.n_centers = len(centers)
         self.scanned = 0
         # d[j]: squared distance from j to its nearest center, -inf for centers
         # (never chosen, even when every distance is 0).
-        if len(labeled):
-            group, d = nearest_sq_dists(X, X[labeled], X_sq, X_sq[labeled], backend=be)
+        if len(centers):
+            group, d = nearest_sq_dists(X, centers, X_sq, centers_sq, backend=be)
             group, d = be.asarray(group.astype(np.int64)), be.asarray(d)
         else:
             group, d = be.zeros_int(self.n_points), be.full(self.n_points, np.inf)
-        if len(labeled):
-            d[be.index(labeled)] = -np.inf
+        if len(own):
+            d[be.index(own)] = -np.inf
         self.d = d
         self.groups = None
         if prune:
-            self.groups = CenterGroups(group, d, len(labeled), len(self.ids), be)
+            self.groups = CenterGroups(group, d, len(centers), capacity, be)
+
+    def _centers(self, n_centers):
+        """The rows and squared norms of the first ``n_centers`` centers, on the
+        backend."""
+        at = self.be.index(self.ids[:n_centers])
+        return self.Xt[at], self.X_sq[at]
 
     def _exact(self, candidates):  # float64 distance to the nearest center
         return exact_min_sq_dists(
@@ -175,23 +235,34 @@ class KCenterGreedy:
         )
 
     def choose(self):
-        c, sq = choose_max(self.d, self.err, self._exact, self.be)
-        return c, np.sqrt(max(sq, 0.0))
+        c, _ = choose_max(self.d, self.err, self._exact, self.be)
+        return c, np.sqrt(max(self._score(self.X[c], self.sq[c]), 0.0))
+
+    def _score(self, x, x_sq):
+        """The float64 squared distance from the row ``x`` to its nearest center."""
+        k = self.n_centers
+        return exact_nearest_center(x, x_sq, self.C[:k], self.C_sq[:k], self.err)
 
     def add(self, c, last=False):
-        be, Xt, X_sq, d = self.be, self.Xt, self.X_sq, self.d
         g_new = self.n_centers
         self.ids[g_new] = c
+        self.C[g_new], self.C_sq[g_new] = self.X[c], self.sq[c]
         self.n_centers += 1
-        d[c] = -np.inf
-        if last:
-            return
-        x_c = Xt[c]
+        self.d[c] = -np.inf
+        if not last:
+            self._lower(self.Xt[c], self.X_sq[c], g_new)
+
+    def _lower(self, x_c, sq_c, g_new):
+        """Lower the distances to the new center ``g_new`` (its row ``x_c`` and
+        squared norm ``sq_c`` on the backend), skipping the groups it cannot take
+        a point from. The rows (``self.Xt``) are read only when some point is
+        to be looked at."""
+        be, X_sq, d = self.be, self.X_sq, self.d
         groups, points = slice(None), slice(None)
         if self.groups is not None and g_new > 0:
-            centers = Xt[be.index(self.ids[:g_new])]
-            sq_to_new = X_sq[be.index(self.ids[:g_new])] - 2 * be.matvec(centers, x_c)
-            sq_to_new += X_sq[c]
+            centers, centers_sq = self._centers(g_new)
+            sq_to_new = centers_sq - 2 * be.matvec(centers, x_c)
+            sq_to_new += sq_c
             groups, points = self.groups.to_scan(
                 sq_to_new, g_new, self.err, self.n_points
             )
@@ -207,9 +278,10 @@ class KCenterGreedy:
             ]
             self.scanned += len(points)
         group = None if self.groups is None else self.groups.group
+        Xt = self.Xt if blocks else None
         for sub in blocks:
             new = X_sq[sub] - 2 * be.matvec(Xt[sub], x_c)
-            new += X_sq[c]
+            new += sq_c
             be.clip0_(new)
             closer = new < d[sub]
             d[sub] = be.where(closer, new, d[sub])

@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array
 
+from skactive._dask import is_dask_array
 from skactive._kernels._exact import condition_pool
 from skactive._kernels._greedy import k_center_greedy as _k_center_greedy
 from skactive.backends import get_backend
@@ -39,9 +40,10 @@ def k_center_greedy(
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
+    X : array-like or dask.array.Array of shape (n_samples, n_features)
         Features of the pool, used as given (no normalisation). Converted to
-        float32.
+        float32. A dask array stays on the dask workers, as in
+        :class:`CoresetSampler` (a ``distributed`` Client must be running).
     budget : int
         Number of points to select, at most the number of unlabeled points.
     labeled_mask : array-like of shape (n_samples,) of bool, default=None
@@ -72,6 +74,10 @@ def k_center_greedy(
     >>> k_center_greedy(X, 2, labeled_mask=[True, False, False, False])
     array([3, 2])
     """
+    if is_dask_array(X):  # kept on the dask workers
+        sampler = CoresetSampler(random_state=random_state).fit(X)
+        picks, dists = sampler.query(labeled_mask, budget, return_scores=True)
+        return (picks, dists) if return_distance else picks
     X = check_array(X, dtype=(np.float64, np.float32), order="C", ensure_min_samples=2)
     mask = check_labeled_mask(labeled_mask, X.shape[0])
     budget = check_budget(budget, X.shape[0] - np.count_nonzero(mask))
@@ -96,12 +102,15 @@ class CoresetSampler(BaseSampler):
         numpy. A torch device (``"cuda"``, ``"cuda:1"``, ``"mps"``, ``"cpu"``):
         the pool is copied to it for the query and the same greedy (the same
         kernel, pruning included) runs in torch; near-ties are settled in float64
-        on the CPU as on the numpy path, so the picks are the same.
+        on the CPU as on the numpy path, so the picks are the same. With a dask
+        array as ``X``, ``None`` or ``"auto"`` (the greedy runs on the dask
+        workers' CPUs); a torch device is refused.
     n_jobs : int or None, default=None
         CPU threads for the greedy (BLAS). ``None`` means 1 unless in a
         :func:`joblib.parallel_config` context; ``-1`` means all cores. Each pick
         is a memory-bound pass, which more threads rarely speed up (see
-        :ref:`the user guide <threads>`).
+        :ref:`the user guide <threads>`). Unused with a dask array: the workers'
+        threads are the cluster's.
     verbose : int, default=0
         Print progress (picks done, time, share of points scanned) on standard
         error when positive.
@@ -118,6 +127,8 @@ class CoresetSampler(BaseSampler):
         ``X`` minus them (computed in float64) rounded once to float32; also scaled
         by a power of two when its magnitudes lie outside ``[2**-20, 2**20]``.
         Distances are those of ``X`` (scores are reported in the units of ``X``).
+        Fitted on a dask array: the same pool as a lazy dask array, computed
+        chunk by chunk on the workers.
     n_samples_fit_ : int
         Number of points in the fitted pool.
     n_features_in_ : int
@@ -146,7 +157,42 @@ class CoresetSampler(BaseSampler):
     radius of its points; a center whose radius is below half its distance to the
     new center cannot lose a point to it (triangle inequality), so its points are
     skipped. The selection is the same as without this pruning; for large budgets
-    most points are skipped at most picks.
+    most points are skipped at most picks. The score of a pick is its float64
+    distance to the nearest center (found among the centers within float32
+    rounding of the nearest), so scores do not depend on the CPU either.
+
+    **On a dask array** (``fit(X)`` with ``X`` a ``dask.array.Array``, rows chunked;
+    a ``distributed`` Client running), the pool never comes to the client. ``fit``
+    reads the chunks once (validation, the largest norm and the column sums; once
+    more for means added in the in-memory order when the pool is centred). Each
+    ``query`` loads every conditioned float32 chunk into the memory of the worker
+    that reads it (4 bytes per value; a worker whose rows would take more than half
+    its memory limit keeps only its state and reads its chunks again from the pool's
+    source at each round trip) and starts one ``distributed`` actor per worker,
+    which keeps, for each of its chunks, the state the in-memory greedy keeps for
+    the pool: each row's float32 squared distance to its nearest center and the
+    pruning groups and radii (16 bytes per row with the squared norm, and the
+    centers' rows, ``(n_labeled + budget) x n_features`` float32, once per worker).
+    The labeled rows are gathered to the client (they are few) and broadcast; each
+    chunk starts from its rows' nearest labeled point. A round trip is one direct
+    call to each actor, with no scheduler task: the client sends the picks the actor
+    has not seen (``4 n_features + 16`` bytes each), the actor lowers its chunks'
+    distances (one pass per pick over the rows pruning does not skip, as in memory)
+    and answers with the rows that could be its farthest (those within twice the
+    float32 rounding bound of its largest distance) and its 32 farthest rows, with a
+    bound on the distances of the others. Right after a round trip the client picks
+    as in memory: the largest, the near-ties settled on float64 distances to every
+    center, with the rounding bound of the whole pool's largest norm, ties to the
+    lowest index. It keeps the float64 distances of the rows it holds up to date
+    with its own picks; while the largest of them exceeds every actor's bound by
+    more than the rounding bound, no other row can be the next pick, and it picks
+    again without a round trip. So the picks and the scores are those of the
+    in-memory path for the same ``random_state``, and several picks share a round
+    trip. A pick thus costs a pass over ``4 n_samples n_features / n_workers`` bytes
+    on each worker (less where pruning skips groups), and at most one round trip of
+    a few hundred bytes out and about ``32 (4 n_features + 16)`` bytes back per
+    worker (plus a read of the chunks from their source per round trip, for workers
+    that do not keep them); figures in ``benchmarks/README.md``.
 
     References
     ----------
@@ -185,13 +231,25 @@ class CoresetSampler(BaseSampler):
         self.verbose = verbose
 
     def __sampler_tags__(self):
-        return SamplerTags(prefix_stable=True, devices=("cpu", "torch"))
+        return SamplerTags(prefix_stable=True, devices=("cpu", "torch"), dask=True)
 
     def _fit(self, X):
+        self._dask_pool = None
+        if is_dask_array(X):
+            from skactive._dask._coreset import fit_dask_pool
+
+            self._dask_pool = fit_dask_pool(X, self)
+            self.X_fit_, self._exponent = self._dask_pool.data, self._dask_pool.exponent
+            return
         self.X_fit_, _, self._exponent, sq_norms = condition_pool(X, center="auto")
         self._X_sq = sq_norms.astype(np.float32)
 
     def _query(self, mask, budget, rng, y):
+        if getattr(self, "_dask_pool", None) is not None:
+            from skactive._dask._coreset import query_dask_pool
+
+            picks, dists = query_dask_pool(self._dask_pool, mask, budget, rng, self)
+            return picks, dists * 2.0**-self._exponent
         backend = get_backend(self.device, type(self).__name__)
         with limit_threads(self.n_jobs):
             picks, dists = _k_center_greedy(

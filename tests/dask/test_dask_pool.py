@@ -14,7 +14,7 @@ import pytest
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import validate_data
 
-from skactive import CoresetSampler, RandomSampler
+from skactive import CoresetSampler, ProbCoverSampler, RandomSampler
 from skactive._dask._pool import check_dask_pool, condition_dask_pool
 from skactive._kernels._exact import condition_pool
 from skactive.base import BaseSampler, get_sampler_tags
@@ -62,16 +62,17 @@ def test_dask_extra_is_declared_and_tested():
 
 def test_dask_tag_names_the_samplers_that_keep_the_pool_distributed():
     assert get_sampler_tags(RandomSampler()).dask
-    assert not get_sampler_tags(CoresetSampler()).dask
+    assert get_sampler_tags(CoresetSampler()).dask
+    assert not get_sampler_tags(ProbCoverSampler()).dask
 
 
 def test_unsupported_sampler_raises_type_error_naming_it_and_those_that_do():
     X = da.zeros((20, 3), chunks=(5, 3))
     with pytest.raises(TypeError) as info:
-        CoresetSampler().fit(X)
+        ProbCoverSampler().fit(X)
     text = str(info.value)
-    assert text.startswith("CoresetSampler does not support a dask array")
-    assert "RandomSampler" in text
+    assert text.startswith("ProbCoverSampler does not support a dask array")
+    assert "RandomSampler" in text and "CoresetSampler" in text
 
 
 @pytest.mark.parametrize(
