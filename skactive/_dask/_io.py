@@ -183,17 +183,19 @@ def shard_order_warning(folder):
 
 
 @contextlib.contextmanager
-def compute_on(address, nbytes):
+def compute_on(address, nbytes, needs_cluster=False):
     """Where the dask computations of the block run, and a note saying so.
 
     ``address``: a scheduler to connect to (``"tcp://..."``), ``"local"`` (a
     LocalCluster started for the block: a single-threaded worker process per core,
     at most one per 256 MiB of the pool's ``nbytes``), ``"threads"`` (dask's
     threaded scheduler in this process), or None: threads for a pool of up to
-    2 GiB, else local.
+    2 GiB, else local; local whatever the size with ``needs_cluster`` (a sampler
+    whose dask path runs on a ``distributed`` cluster, as Coreset's actors do).
     """
     if address is None:
-        address = "threads" if nbytes <= _THREADS_UP_TO else "local"
+        small = nbytes <= _THREADS_UP_TO and not needs_cluster
+        address = "threads" if small else "local"
     if address == "threads":
         import dask
 

@@ -154,6 +154,11 @@ class DaskPool:
     def shape(self):
         return self.data.shape
 
+    @property
+    def row_bounds(self):
+        """The first row of each chunk, and the number of rows, ascending."""
+        return np.concatenate([[0], np.cumsum(self.data.chunks[0])]).astype(np.intp)
+
     def _transform(self):
         shifted = self.offset.any()
         return (self.offset if shifted else None), 2.0**self.exponent

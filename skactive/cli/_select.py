@@ -139,7 +139,9 @@ def _computing_on(args, nbytes):
     from skactive._dask._io import PoolError, compute_on
 
     try:
-        with compute_on(args.scheduler, nbytes) as where:
+        # Coreset's dask path keeps its state in actors of a distributed cluster.
+        needs_cluster = args.method == "coreset"
+        with compute_on(args.scheduler, nbytes, needs_cluster) as where:
             _progress(args, f"computing on {where}")
             yield where
     except PoolError as exc:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_blobs
 
-from skactive import RandomSampler, TypiClustSampler
+from skactive import CoresetSampler, RandomSampler, TypiClustSampler
 from skactive.cli import main
 
 da = pytest.importorskip("dask.array")
@@ -83,6 +83,19 @@ def test_shards_give_global_row_numbers(capsys, tmp_path, X):
         picked(whole)
         == RandomSampler(random_state=0).fit(X).query(None, BUDGET).tolist()
     )
+
+
+def test_coreset_on_shards_starts_a_cluster_and_picks_the_global_rows(
+    capsys, tmp_path, X
+):
+    # Coreset's dask path needs a distributed cluster: without --scheduler the run
+    # starts a LocalCluster, even for a pool the threaded scheduler would take.
+    folder = write_shards(tmp_path / "shards", X, [300, 0, 651, 449])
+    status, rows, err = run(capsys, folder, "--method", "coreset")
+    assert status == 0, err
+    assert "computing on a LocalCluster" in err
+    expected = CoresetSampler(random_state=0).fit(X).query(None, BUDGET).tolist()
+    assert picked(rows) == expected
 
 
 def test_shards_are_concatenated_in_file_name_order_as_text(capsys, tmp_path, X):
@@ -202,7 +215,7 @@ def test_missing_dask_names_the_extra(capsys, tmp_path, X, monkeypatch):
 @pytest.mark.parametrize(
     "extra, message",
     [
-        (["--method", "coreset"], "--method coreset needs the pool in memory"),
+        (["--method", "probcover"], "--method probcover needs the pool in memory"),
         (["--id-column", "0"], "--id-column is for tables"),
     ],
 )
@@ -210,8 +223,8 @@ def test_options_that_need_a_file(capsys, tmp_path, X, extra, message):
     folder = write_shards(tmp_path / "shards", X, [700, 700])
     status, _, err = run(capsys, folder, *extra)
     assert status == 1 and message in err
-    if "coreset" in message:
-        assert "--method random or typiclust" in err
+    if "probcover" in message:
+        assert "--method coreset or random or typiclust" in err
 
 
 def test_scheduler_is_for_folders(capsys, tmp_path, X):
