@@ -1,17 +1,20 @@
 # Authors: The skactive developers
 # SPDX-License-Identifier: BSD-3-Clause
-"""Time and memory of TypiClust on a zarr pool on a dask LocalCluster.
+"""Time and memory of TypiClust and Coreset on a zarr pool on a dask LocalCluster.
 
 Writes float32 Gaussian blobs (100 centres, as benchmarks/scale.py makes them) to
 a zarr store chunk by chunk, never holding the pool, then runs ``fit`` and one
-cold ``query`` of TypiClust (``clusterer="sampled"``) on a LocalCluster of
-single-threaded worker processes, each limited to ``--worker-memory``. Reports the
-wall time of each stage (``verbose=1``), the peak resident memory of every
-worker and of the client, and, with ``--compare``, the in-memory query on the
-same pool and whether the picks agree.
+cold ``query`` of each ``--methods`` (TypiClust with ``clusterer="sampled"``;
+Coreset) on a fresh LocalCluster of single-threaded worker processes, each
+limited to ``--worker-memory``. Reports the wall time of each stage
+(``verbose=1``), the time per pick (Coreset: query time over the budget, the
+per-pick round trip included), the peak resident memory of every worker and of
+the client, and, with ``--compare``, the in-memory query on the same pool and
+whether the picks agree.
 
     python benchmarks/dask_scale.py --n 1000000 --d 64 --budget 100 --compare
-    python benchmarks/dask_scale.py --n 20000000 --d 64 --worker-memory 2GB
+    python benchmarks/dask_scale.py --n 20000000 --d 64 --worker-memory 2GB \
+        --methods typiclust coreset --store /tmp/pool20M.zarr
 
 Needs ``pip install 'skactive[dask]'``.
 """
@@ -52,12 +55,21 @@ def _peak_mib():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def measure(path, budget, n_workers=2, worker_memory="2GB", compare=False):
-    """One fit + cold query on the store at ``path``; returns the figures."""
+def make_sampler(method):
+    from skactive import CoresetSampler, TypiClustSampler
+
+    if method == "coreset":
+        return CoresetSampler(random_state=0, verbose=1)
+    return TypiClustSampler(clusterer="sampled", random_state=0, verbose=1)
+
+
+def measure(
+    path, budget, n_workers=2, worker_memory="2GB", compare=False, method="typiclust"
+):
+    """One fit + cold query of ``method`` on the store at ``path``; returns the
+    figures."""
     import dask.array as da
     import distributed
-
-    from skactive import TypiClustSampler
 
     result = {}
     with (
@@ -71,8 +83,8 @@ def measure(path, budget, n_workers=2, worker_memory="2GB", compare=False):
         distributed.Client(cluster) as client,
     ):
         X = da.from_zarr(str(path))
-        result.update(n=X.shape[0], d=X.shape[1], chunks=X.numblocks[0])
-        sampler = TypiClustSampler(clusterer="sampled", random_state=0, verbose=1)
+        result.update(method=method, n=X.shape[0], d=X.shape[1], chunks=X.numblocks[0])
+        sampler = make_sampler(method)
         start = time.perf_counter()
         sampler.fit(X)
         result["fit_s"] = time.perf_counter() - start
@@ -81,6 +93,7 @@ def measure(path, budget, n_workers=2, worker_memory="2GB", compare=False):
         with contextlib.redirect_stderr(log):
             picks = sampler.query(budget=budget)
         result["query_s"] = time.perf_counter() - start
+        result["per_pick_ms"] = 1000 * result["query_s"] / budget
         result["stages"] = log.getvalue().strip().splitlines()
         peaks = client.run(_peak_mib)
         result["worker_peak_mib"] = sorted(round(v) for v in peaks.values())
@@ -90,7 +103,7 @@ def measure(path, budget, n_workers=2, worker_memory="2GB", compare=False):
 
         pool = zarr.open_array(str(path), mode="r")[:]
         start = time.perf_counter()
-        memory = TypiClustSampler(clusterer="sampled", random_state=0)
+        memory = make_sampler(method).set_params(verbose=0)
         memory_picks = memory.fit(pool).query(budget=budget)
         result["in_memory_s"] = time.perf_counter() - start
         result["same_picks"] = bool(np.array_equal(memory_picks, picks))
@@ -109,6 +122,9 @@ def main(argv=None):
         "--reuse", action="store_true", help="measure the --store already written"
     )
     parser.add_argument("--compare", action="store_true")
+    parser.add_argument(
+        "--methods", nargs="+", default=["typiclust"], choices=["typiclust", "coreset"]
+    )
     args = parser.parse_args(argv)
     folder = None
     if args.reuse and args.store is None:
@@ -121,11 +137,17 @@ def main(argv=None):
         if not args.reuse:
             write_store(args.store, args.n, args.d)
         written = time.perf_counter() - start
-        result = measure(
-            args.store, args.budget, args.workers, args.worker_memory, args.compare
-        )
-        result["write_s"] = written
-        print(json.dumps(result, indent=1))
+        for method in args.methods:
+            result = measure(
+                args.store,
+                args.budget,
+                args.workers,
+                args.worker_memory,
+                args.compare,
+                method,
+            )
+            result["write_s"] = written
+            print(json.dumps(result, indent=1), flush=True)
     finally:
         if folder is not None:
             shutil.rmtree(folder)
