@@ -311,10 +311,12 @@ def _lloyd(sample, init, max_iter, tol=1e-4, bounds=True):
         if labels is not None:
             rows = np.flatnonzero(upper >= lower)
             # Hamerly's second test: the distance to the row's own centroid, in
-            # float64 (a margin for its rounding), instead of its upper bound.
+            # float64 (a margin for its rounding), for its upper bound.
             own = sample[rows] - centers[labels[rows]]
             upper[rows] = np.sqrt(np.einsum("ij,ij->i", own, own)) * (1 + 1e-12)
             rows = rows[upper[rows] >= lower[rows]]
+            if 2 * len(rows) > n:  # most rows: one pass in order is cheaper
+                rows = slice(None)
         new = np.empty(n, dtype=np.intp) if labels is None else labels.copy()
         S_r, sample_r, S_sq_r = S[rows], sample[rows], S_sq[rows]
         # The third nearest matters only where the first two are in doubt.
