@@ -45,7 +45,8 @@ class ClusterTypicality:
         self.candidates = candidates  # live candidates, ascending pool indices
         self.knn = partial(knn_sq_dist_stats, backend=backend)
         self.sq_unit = sq_unit  # squared distances of rows() times this: X's units
-        # X: the candidates' working rows, kept in step with them.
+        # X: the candidates' working rows for the first visit only (a state kept
+        # for a later visit holds one value per candidate, not its rows).
         self.shift, self.err, self.X = centred_rows(rows, candidates)
         self.k = None
         self.removed = None  # the point picked last, not yet accounted for
@@ -54,6 +55,9 @@ class ClusterTypicality:
         m = len(self.candidates)
         k = min(n_neighbors, m // 2)
         X = self.X
+        if X is None:
+            X = working_rows(self.rows, self.candidates, self.shift)
+        self.X = None
         if k != self.k:
             self.k = k
             self.sums, self.kth = self.knn(X, k, center=False)
@@ -85,11 +89,10 @@ class ClusterTypicality:
         )
         pick = self.candidates[best]
         keep = np.arange(len(self.candidates)) != best
-        self.candidates, self.sums, self.kth, self.X = (
+        self.candidates, self.sums, self.kth = (
             self.candidates[keep],
             self.sums[keep],
             self.kth[keep],
-            self.X[keep],
         )
         self.removed = pick
         return pick, score
@@ -114,6 +117,15 @@ def centred_rows(rows, candidates):
         radius_sq = max(radius_sq, float(np.einsum("ij,ij->i", block, block).max()))
         X[b] = block
     return shift, sq_dist_error(d, np.sqrt(radius_sq)), X
+
+
+def working_rows(rows, candidates, shift):
+    """The rows of ``candidates`` shifted by ``shift`` and rounded once to float32,
+    as :func:`centred_rows` makes them, in blocks."""
+    out = np.empty((len(candidates), len(shift)), dtype=np.float32)
+    for b in row_blocks(*out.shape):
+        out[b] = rows(candidates[b]) - shift
+    return out
 
 
 def typicality_of_sums(sums, k, sq_unit):
@@ -209,6 +221,9 @@ class SampledClusterTypicality:
         k = min(n_neighbors, m // 2)
         s = sample_count(m, k, self.sample_size)
         rows, candidates, sq_unit, X = self.rows, self.candidates, self.sq_unit, self.X
+        if X is None:  # a later visit: the rows of the candidates left
+            X = working_rows(rows, candidates, self.shift)
+        self.X = None
         ref = np.sort(self.rng.choice(m, s, replace=False))
         k_ref = min(max(1, round(k * s / m)), s - 1)
         estimate, _ = self.knn(X, k_ref, ref=ref, center=False)
@@ -230,5 +245,4 @@ class SampledClusterTypicality:
         best = shortlist[best]
         pick = self.candidates[best]
         self.candidates = np.delete(self.candidates, best)
-        self.X = np.delete(self.X, best, axis=0)
         return pick, score
