@@ -311,14 +311,17 @@ def _lloyd(sample, init, max_iter, tol=1e-4, bounds=True):
         if labels is not None:
             rows = np.flatnonzero(upper >= lower)
             # Hamerly's second test: the distance to the row's own centroid, in
-            # float64 (a margin for its rounding), for its upper bound.
-            own = sample[rows] - centers[labels[rows]]
-            upper[rows] = np.sqrt(np.einsum("ij,ij->i", own, own)) * (1 + 1e-12)
+            # float64 (a margin for its rounding), for its upper bound; in blocks.
+            for b in row_blocks(len(rows), d):
+                own = sample[rows[b]] - centers[labels[rows[b]]]
+                own_sq = np.einsum("ij,ij->i", own, own)
+                upper[rows[b]] = np.sqrt(own_sq) * (1 + 1e-12)
             rows = rows[upper[rows] >= lower[rows]]
             if 2 * len(rows) > n:  # most rows: one pass in order is cheaper
                 rows = slice(None)
         new = np.empty(n, dtype=np.intp) if labels is None else labels.copy()
-        S_r, sample_r, S_sq_r = S[rows], sample[rows], S_sq[rows]
+        S_r, S_sq_r = S[rows], S_sq[rows]
+        at = np.arange(n)[rows]  # pool positions of the rows computed
         # The third nearest matters only where the first two are in doubt.
         nearest, best, runners = nearest_sq_dists(
             S_r, C, S_sq_r, return_runners=True, third_within=4 * err
@@ -329,7 +332,7 @@ def _lloyd(sample, init, max_iter, tol=1e-4, bounds=True):
             best,
             runners,
             err,
-            lambda p: sample_r[p],
+            lambda p: sample[at[p]],
             centers,
             lambda p: (S_r[p], 2 * EPS32 * float(np.sqrt(S_sq_r[p].max()))),
             shift,
