@@ -3,9 +3,9 @@
 """What does sampled typicality (TypiClust's ``typicality="sampled"``) change?
 
 1. Per cluster: each digit class of MNIST-5k and of digits taken as one cluster,
-   sampled at 10 % (the harshest ratio the sampler uses; its sample is at least
-   1,024 points): how often the sampled search picks the exact most typical point,
-   and the exact typicality of its pick relative to the best.
+   sampled at 10 % (the sampler's ratio up to clusters of 10,240 points; above, its
+   sample stays at 1,024): how often the sampled search picks the exact most
+   typical point, and the exact typicality of its pick relative to the best.
 2. Low-budget accuracy of the picks with ``typicality="exact"`` and with sampling at
    10 % in every cluster, on digits and MNIST-5k (cold start, rounds of 10 labels,
    LogisticRegression on the picks, held-out 30 %, 5 seeds).
