@@ -51,7 +51,20 @@ def write_store(path, n, d, seed=0, rows_per_chunk=ROWS_PER_CHUNK):
     return path
 
 
+def _reset_peak():
+    """Reset this process's peak resident memory to its current one (Linux). A
+    worker process starts with its parent's peak as its own (``ru_maxrss`` survives
+    fork and exec), so the peak is reset when the measurement starts."""
+    with open("/proc/self/clear_refs", "w") as refs:
+        refs.write("5")
+
+
 def _peak_mib():
+    """Peak resident memory of this process since the last reset, in MiB."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -82,6 +95,8 @@ def measure(
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
+        client.run(_reset_peak)
+        _reset_peak()
         X = da.from_zarr(str(path))
         result.update(method=method, n=X.shape[0], d=X.shape[1], chunks=X.numblocks[0])
         sampler = make_sampler(method)
