@@ -143,7 +143,7 @@ def test_headerless_first_row_0_1_2_is_settled_by_the_flags(
     np.savetxt(path, X, delimiter=",", fmt="%d")
     status, _, err = run(capsys, path)
     assert status == 1 and err.count("\n") == 1
-    assert f"error: {path}: cannot tell whether the first line (0,1,2,...)" in err
+    assert f"error: {path}: cannot tell whether line 1 (0,1,2,...) is a header" in err
     assert "pass --header or --no-header" in err
     status, rows, err = run(capsys, path, "--no-header")
     assert picked(rows) == expected_rows(X)
@@ -182,20 +182,32 @@ def test_pandas_integer_frame_needs_a_flag(tmp_path, capsys, X, reader):
 def test_decide_header_rule():
     decide = skactive_io.decide_header
     assert decide([["a", "b"], ["1", "2"]])[0]
-    assert decide([["1", "2"], ["3", "4"]]) == (
+    assert decide([["1.5", "2"], ["3.5", "4"]]) == (
         False,
-        "no header (the first line holds data)",
+        "no header (column 0: the decimal 1.5 above decimals; --header if that "
+        "line is names)",
     )
     # A text column (ids) above text says nothing; the numbers decide: data.
     assert not decide([["img_1", "0.5"], ["img_2", "0.7"]])[0]
     assert decide([["name", "x"], ["img_2", "0.7"]])[0]
     assert decide([["0", "1"], ["0.5", "0.25"]])[0]
     assert decide([["", "0", "1"], ["0", "0.5", "0.25"]])[0]
-    assert not decide([["", "7", "1"], ["0", "0.5", "0.25"]])[0]  # a missing value
+    assert decide([["", "0", "1"], ["0", "5", "2"]])[0]  # an unnamed index
+    # pandas' names with a named column after them (frame.assign(id=...)).
+    assert decide([["0", "1", "id"], ["0.5", "0.25", "a7"]])[0]
+    assert decide([["0", "1", "2"], ["0.5", "0.25", "a7"]])[0]  # a number above ids
     assert not decide([["NA", "1.5"], ["0.5", "0.25"]])[0]  # NA is not a name
-    assert not decide([["1", "0"], ["0.5", "0.25"]])[0]  # not 0,1,...
-    with pytest.raises(skactive_io.InputError, match="pass --header or --no-header"):
-        decide([["0", "1"], ["2", "3"]])
+    assert not decide([["3", "3", "1"], ["2", "5", "4"]])[0]  # 3 twice: data
+    # The --id-column's name in the first line makes it names.
+    assert decide([["0", "1", "id"], ["1", "4", "a7"]], id_column="id")[0]
+    for undecided in (
+        [["0", "1"], ["2", "3"]],  # pandas' names above integers, or a data row
+        [["1", "0"], ["0.5", "0.25"]],  # integers above decimals: years? data?
+        [["", "7", "1"], ["0", "0.5", "0.25"]],  # a missing value or an empty name
+        [["0.5", "?"], ["0.25", "0.75"]],  # a decimal, and text above numbers
+    ):
+        with pytest.raises(skactive_io.HeaderError, match="pass --header or --no-he"):
+            decide(undecided)
     assert decide([["0", "1"], ["2", "3"]], header=True)[0]
     assert not decide([["a", "b"], ["2", "3"]], header=False)[0]
 
@@ -368,7 +380,7 @@ def test_labeled_text_with_excel_bom(tmp_path, capsys, X):
 
 
 def _ragged(d):
-    (d / "f.csv").write_text("1,2\n3,4\n5\n6,7\n")
+    (d / "f.csv").write_text("1.5,2\n3.5,4\n5.5\n6.5,7\n")
 
 
 @pytest.mark.parametrize(
@@ -379,7 +391,7 @@ def _ragged(d):
         (lambda d: (d / "f.csv").write_text("a,b\n"), "f.csv: no data rows below"),
         (_ragged, "f.csv: line 3 \\(row 2\\) has 1 fields, the first line has 2"),
         (
-            lambda d: (d / "f.csv").write_text("1,2\n\n3,4\n"),
+            lambda d: (d / "f.csv").write_text("1.5,2\n\n3.5,4\n"),
             "f.csv: line 2 \\(row 1\\) is blank",
         ),
         (

@@ -20,22 +20,16 @@ from pathlib import Path
 
 import numpy as np
 
+from skactive.cli._header import HeaderError, cell_number, decide_header
+
 TABLES = {".csv": ",", ".tsv": "\t"}
+# Tried in this order when a table's own separator splits no line.
+OTHER_SEPARATORS = (";", "\t", ",", "|")
 FORMATS = ".npy, .npz, .csv, .tsv or .parquet"
-# Spellings of a missing value: they are NaN (and so an error) in a data row, and
-# never count as a column name when the header is decided.
-MISSING = {"", "na", "n/a", "nan", "-nan", "null", "none", "#n/a"}
 INDEX_NAMES = {"", "id", "index"}
 HEAD_ROWS = 200  # rows read to decide the header
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 NPY_MAGIC = b"\x93NUMPY"
-HEADER_RULE = (
-    "A first line is a header when one of its cells is text above numbers (column "
-    "names). A first line of numbers is data, except 0,1,...,d-1 written as integers "
-    "(pandas' default column names, optionally after an empty index name) above "
-    "decimals, which is a header; above integers only, it is ambiguous and needs "
-    "--header or --no-header."
-)
 
 
 class InputError(Exception):
@@ -83,87 +77,6 @@ def _check_file(path, what="file"):
 # --- tables -------------------------------------------------------------------
 
 
-def _number(cell):
-    """``cell`` as a float, NaN for a missing value, None for text."""
-    cell = cell.strip()
-    if cell.lower() in MISSING:
-        return np.nan
-    if "_" in cell:  # float() reads "1_000"; no table reader does
-        return None
-    try:
-        return float(cell)
-    except ValueError:
-        return None
-
-
-def _is_integer_spelling(cell):
-    return re.fullmatch(r"[+-]?\d+", cell.strip()) is not None
-
-
-def _pandas_names(first):
-    """Whether ``first`` is 0,1,...,d-1 as pandas writes a frame's default column
-    names (after an empty cell when the index was written too)."""
-    cells = [c.strip() for c in first]
-    if cells and cells[0] == "" and len(cells) > 1:
-        cells = cells[1:]
-    return cells == [str(i) for i in range(len(cells))]
-
-
-def decide_header(rows, header=None):
-    """Whether the first of ``rows`` (lists of cells) is a header, and why.
-
-    Parameters
-    ----------
-    rows : list of list of str
-        The first rows of the table, as a CSV reader splits them.
-    header : bool or None, default=None
-        The user's ``--header`` (True) or ``--no-header`` (False); None decides
-        by the rule in ``HEADER_RULE``.
-
-    Returns
-    -------
-    has_header : bool
-        Whether the first row holds column names.
-    note : str
-        The decision in words, for the progress line.
-    """
-    if header is not None:
-        flag = "--header" if header else "--no-header"
-        return header, f"{'header taken' if header else 'no header'} ({flag})"
-    first, rest = rows[0], [r for r in rows[1:] if r]
-    # A text cell above a column of numbers is a column name; a text cell above
-    # text is the first value of a text column (ids), which says nothing.
-    for j, cell in enumerate(first):
-        if _number(cell) is not None:
-            continue
-        below = [_number(r[j]) for r in rest if j < len(r)]
-        if all(v is not None for v in below):
-            return True, "header taken (the first line holds names)"
-    if not _pandas_names(first):
-        return False, "no header (the first line holds data)"
-    if first[0].strip() == "" and len(first) > 1:
-        return True, "header taken (pandas' column names after an index column)"
-    spelled = (
-        f"{','.join(c.strip() for c in first[:3])}{',...' if len(first) > 3 else ''}"
-    )
-    decimals = any(
-        _number(c) is not None
-        and c.strip().lower() not in MISSING
-        and not _is_integer_spelling(c)
-        for r in rest
-        for c in r
-    )
-    if decimals:
-        return True, (
-            f"header {spelled} taken (pandas' default column names above decimals; "
-            "--no-header if that line is data)"
-        )
-    raise InputError(
-        f"cannot tell whether the first line ({spelled}) is pandas' column names or "
-        "a data row; pass --header or --no-header"
-    )
-
-
 def _decode_error(path, exc):
     return InputError(
         f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset "
@@ -172,21 +85,40 @@ def _decode_error(path, exc):
 
 
 def _head(path, sep):
-    """The first rows of a table, split by a CSV reader, and how many blank lines
-    came before them."""
+    """The first rows of a table split by a CSV reader, the separator that splits
+    them, and how many blank lines came before them.
+
+    ``sep`` is the table's own separator (its suffix's); when it splits no line
+    of the head while another one splits every line into the same number of
+    fields (a ``.csv`` written with ``sep=";"``), that one is used."""
     try:
         with open(path, encoding="utf-8-sig", newline="") as f:
-            rows = list(islice(csv.reader(f, delimiter=sep), HEAD_ROWS))
+            head = list(islice(f, HEAD_ROWS))
     except UnicodeDecodeError as exc:
         raise _decode_error(path, exc) from None
-    except csv.Error as exc:
-        raise InputError(f"{path}: not a readable table ({exc})") from None
-    leading = 0
-    while leading < len(rows) and not rows[leading]:
-        leading += 1  # blank lines before the table
-    if leading == len(rows):
-        raise InputError(f"{path}: empty file")
-    return rows[leading:], leading
+    found = None
+    for candidate in (sep, *(s for s in OTHER_SEPARATORS if s != sep)):
+        try:
+            rows = list(csv.reader(head, delimiter=candidate))
+        except csv.Error as exc:
+            if candidate == sep:
+                raise InputError(f"{path}: not a readable table ({exc})") from None
+            continue
+        leading = 0
+        while leading < len(rows) and not rows[leading]:
+            leading += 1  # blank lines before the table
+        if leading == len(rows):
+            raise InputError(f"{path}: empty file")
+        rows = rows[leading:]
+        widths = {len(r) for r in rows[:-1] if r} | {len(rows[0])}
+        if candidate == sep:
+            found = (rows, sep, leading)
+            if len(rows[0]) > 1:
+                break
+        elif len(widths) == 1 and len(rows[0]) > 1:
+            found = (rows, candidate, leading)
+            break
+    return found
 
 
 def _names(first):
@@ -199,7 +131,9 @@ def _find_column(path, name, names, n_columns):
     if names is not None:
         if name in names:
             return names.index(name)
-        shown = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
+        shown = ", ".join(names)
+        if len(names) > 10:
+            shown = ", ".join([*names[:6], "...", *names[-3:]])
         raise InputError(f"--id-column {name!r}: {path} has no such column ({shown})")
     if re.fullmatch(r"\d+", name) and int(name) < n_columns:
         return int(name)
@@ -242,7 +176,7 @@ def _parse_table(path, sep, has_header, n_columns, id_pos):
                 if j == id_pos:
                     ids.append(cell.strip())
                     continue
-                v = _number(cell)
+                v = cell_number(cell)
                 if v is None:
                     raise InputError(
                         f"{path}: line {reader.line_num} (row {len(values)}), column "
@@ -308,10 +242,14 @@ def read_table(path, sep, header=None, id_column=None):
     -------
     table : Table
     """
-    rows, leading = _head(path, sep)
+    rows, found_sep, leading = _head(path, sep)
+    notes = []
+    if found_sep != sep:
+        notes.append(f"fields separated by {found_sep!r}")
+        sep = found_sep
     try:
-        has_header, note = decide_header(rows, header)
-    except InputError as exc:
+        has_header, note = decide_header(rows, header, id_column, line=leading + 1)
+    except HeaderError as exc:
         raise InputError(f"{path}: {exc}") from None
     names = _names(rows[0]) if has_header else None
     n_columns = len(rows[0])
@@ -330,7 +268,7 @@ def read_table(path, sep, header=None, id_column=None):
     if names is not None and id_pos is not None:
         names = names[:id_pos] + names[id_pos + 1 :]
     return Table(
-        X, ids=ids if id_pos is not None else None, columns=names, notes=[note]
+        X, ids=ids if id_pos is not None else None, columns=names, notes=[note, *notes]
     )
 
 

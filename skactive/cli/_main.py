@@ -5,7 +5,7 @@
 import argparse
 import sys
 
-from skactive.cli._io import HEADER_RULE
+from skactive.cli._header import HEADER_RULE
 from skactive.cli._select import DEFAULT_METHOD, METHODS
 
 
