@@ -207,3 +207,74 @@ def test_semicolons_with_quoted_commas(pool, capsys):
     assert rows_of(capsys) == expected(
         UncertaintySampler(random_state=0), X, y, labeled
     )
+
+
+def _select_with_labels(path, text, *extra):
+    (path / "labels.csv").write_text(text)
+    argv = ["select", str(path / "emb.npy"), "--budget", "3", "--method"]
+    argv += ["uncertainty", "--labels", str(path / "labels.csv"), *extra]
+    return main(argv)
+
+
+@pytest.mark.parametrize("missing", ["nan", "NA", "", "NaN", "n/a", "null"])
+def test_a_missing_label_is_an_error_naming_the_line(pool, capsys, missing):
+    path, X, y = pool
+    # pandas' na_rep and R's write.csv write a missing label as text.
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"id": range(20), "label": y[:20]})
+    frame["label"] = frame["label"].astype(object)
+    frame.loc[7, "label"] = None
+    frame.to_csv(path / "labels.csv", index=False, na_rep=missing)
+    assert _select_with_labels(path, (path / "labels.csv").read_text()) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "labels.csv: line 9:" in err
+    if missing:
+        assert f"the label {missing!r} of row id '7' is a missing value" in err
+    else:
+        assert "expected a row id and a label" in err
+
+
+def test_labels_first_line_typo_is_an_error_even_with_a_new_label(pool, capsys):
+    path, X, y = pool
+    body = "".join(f"{r},{y[r] % 3}\n" for r in range(1, 15))
+    assert _select_with_labels(path, "1o,9\n" + body) == 1
+    assert "line 1: '1o' is not a row id" in capsys.readouterr().err
+    # A header names its columns: taken, whatever its label column is called.
+    for header in ("id,label", "row,class", "id,9", "sample,y"):
+        assert _select_with_labels(path, header + "\n" + body, "-q") == 0, header
+        assert rows_of(capsys) == expected(  # the command reads float32 rows
+            UncertaintySampler(random_state=0),
+            X.astype(np.float32),
+            y % 3,
+            range(1, 15),
+            budget=3,
+        )
+
+
+def test_numeric_labels_compare_as_numbers(pool, capsys):
+    path, X, y = pool
+    rows = range(40)
+    spelled = [f"{y[r]}.0" if r % 2 else f"{y[r]}" for r in rows]  # 3 and 3.0
+    text = "".join(f"{r},{s}\n" for r, s in zip(rows, spelled, strict=True))
+    assert _select_with_labels(path, text, "-q") == 0
+    assert rows_of(capsys) == expected(
+        UncertaintySampler(random_state=0), X.astype(np.float32), y, rows, budget=3
+    )
+
+
+@pytest.mark.parametrize("option", ["--labels", "--labeled"])
+def test_huge_row_ids_are_unknown_rows(pool, capsys, option):
+    path, _, _ = pool
+    big = "99999999999999999999"
+    (path / "f.txt").write_text(
+        f"0,1\n1,2\n{big},3\n" if option == "--labels" else f"0\n{big}\n"
+    )
+    argv = ["select", str(path / "emb.npy"), "--budget", "3", "--method"]
+    argv += [
+        "uncertainty" if option == "--labels" else "typiclust",
+        option,
+        str(path / "f.txt"),
+    ]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"unknown row ids [{big}]" in err

@@ -215,3 +215,39 @@ def test_read_only_file_is_not_replaced(features, tmp_path, capsys, no_fit):
     assert select_to(path, out) == 1
     assert f"-o {out}: permission denied" in capsys.readouterr().err
     assert out.read_text() == "keep\n"
+
+
+def test_empty_output_name_is_refused(features, capsys, no_fit):
+    _, path = features
+    assert select_to(path, "") == 1
+    err = capsys.readouterr().err
+    assert err == (
+        "skactive select: error: -o '': an empty file name; use -o - for standard "
+        "output\n"
+    )
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
+def test_link_to_standard_output_writes_to_the_pipe(features, tmp_path):
+    import subprocess
+    import sys
+
+    X, path = features
+    link = tmp_path / "out.csv"
+    link.symlink_to("/proc/self/fd/1")
+    command = [sys.executable, "-m", "skactive", "select", str(path), "--budget"]
+    done = subprocess.run(
+        [*command, "3", "-q", "-o", str(link)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert out_rows(done.stdout) == expected_text(X)
+    assert link.is_symlink()
+    # A link to a descriptor that is not open fails before any work.
+    (tmp_path / "closed.csv").symlink_to("/proc/self/fd/250")
+    done = subprocess.run(
+        [*command, "3", "-q", "-o", str(tmp_path / "closed.csv")],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1 and done.stderr.count("\n") == 1
+    assert "closed.csv: cannot write in folder" in done.stderr

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from skactive.cli._header import HeaderError, cell_number, decide_header
+from skactive.cli._header import MISSING, HeaderError, cell_number, decide_header
 
 TABLES = {".csv": ",", ".tsv": "\t"}
 # Tried in this order when a table's own separator splits no line.
@@ -560,9 +560,17 @@ def _labeled_text(path, n_samples, ids):
                 "line"
             )
         rows.append(int(value))
-    rows = np.array(rows, dtype=np.int64)
-    _check_range(path, rows, n_samples)
-    return rows.astype(np.intp)
+    return _row_array(path, rows, n_samples)
+
+
+def _row_array(path, rows, n_samples):
+    """Row ids (Python ints, any size) as an array, each checked to be a row."""
+    unknown = [r for r in rows if not 0 <= r < n_samples]
+    if unknown:
+        raise InputError(
+            f"{path}: unknown row ids {unknown[:5]}; rows go from 0 to {n_samples - 1}"
+        )
+    return np.array(rows, dtype=np.intp)
 
 
 def load_labels(path, n_samples, ids=None):
@@ -570,9 +578,13 @@ def load_labels(path, n_samples, ids=None):
 
     One row per line, the id and the label separated by a comma, a tab or a
     semicolon (quoted fields as spreadsheets write them). A first line whose id is
-    not a row id and whose label is none of the labels below it (``id,label`` as
-    ``pandas.DataFrame.to_csv(index=False)`` writes it) is a header. ``#`` starts
-    a comment line. Labels are kept as text, stripped of surrounding spaces.
+    not a row id is a header (``id,label`` as ``pandas.DataFrame.to_csv(index=False)``
+    writes it) when its label is text above numeric labels, or when its id holds
+    no digit and its label is none of the labels below it; any other line whose id
+    is not a row id is an error. ``#`` starts a comment line. A label that is a
+    missing value (``NA``, ``nan``, an empty field...) is an error, never a class.
+    Labels are stripped of surrounding spaces; when every label is a number they
+    are read as numbers (``1`` and ``1.0`` are one class), else kept as text.
 
     Parameters
     ----------
@@ -588,8 +600,9 @@ def load_labels(path, n_samples, ids=None):
     -------
     rows : ndarray of shape (n_labeled,), dtype=intp
         The labeled rows, in file order.
-    labels : ndarray of shape (n_labeled,), dtype=object
-        Their labels (str).
+    labels : ndarray of shape (n_labeled,)
+        Their labels: int64 or float64 when every label is a number, else str
+        (dtype object).
     """
     path = Path(path)
     _check_file(path)
@@ -630,7 +643,6 @@ def load_labels(path, n_samples, ids=None):
         (number, line, next(csv.reader([line], delimiter=delimiter)))
         for number, line in lines
     ]
-    later_labels = {f[1].strip() for _, _, f in parsed[1:] if len(f) == 2}
     rows, labels = [], []
     for i, (number, line, fields) in enumerate(parsed):
         if len(fields) != 2 or not fields[1].strip():
@@ -640,25 +652,53 @@ def load_labels(path, n_samples, ids=None):
             )
         row = row_of(fields[0])
         if row is None:
-            # A header names its columns: its id is no row id and its label is
-            # none of the labels below it (an id typo on line 1 stays an error).
-            if i == 0 and fields[1].strip() not in later_labels:
+            if i == 0 and _labels_header(fields, parsed[1:]):
                 continue
             what = "an id of the --id-column" if where is not None else "a row id"
             raise InputError(
                 f"{path}: line {number}: {fields[0].strip()!r} is not {what}"
             )
+        label = fields[1].strip()
+        if label.lower() in MISSING:
+            raise InputError(
+                f"{path}: line {number}: the label {label!r} of row id "
+                f"{fields[0].strip()!r} is a missing value, not a class; leave the "
+                "row out of --labels (list it in --labeled to keep it pending)"
+            )
         rows.append(row)
-        labels.append(fields[1].strip())
+        labels.append(label)
     if not rows:
         raise InputError(f"{path}: a header and no labels")
-    rows = np.array(rows, dtype=np.int64)
-    _check_range(path, rows, n_samples)
+    rows = _row_array(path, rows, n_samples)
     unique, counts = np.unique(rows, return_counts=True)
     if (counts > 1).any():
         twice = unique[counts > 1][:5].tolist()
         raise InputError(f"{path}: row ids labeled more than once: {twice}")
-    return rows.astype(np.intp), np.array(labels, dtype=object)
+    return rows, _label_values(labels)
+
+
+def _labels_header(first, below):
+    """Whether the first line of a labels file (its id is no row id) names the
+    columns: its label is text above numeric labels, or its id has no digit (an
+    id typo keeps the digits of the ids) and its label is none of those below."""
+    labels = [f[1].strip() for _, _, f in below if len(f) == 2]
+    label = first[1].strip()
+    if labels and cell_number(label) is None:
+        if all(cell_number(v) is not None for v in labels):
+            return True
+    return not any(c.isdigit() for c in first[0]) and label not in labels
+
+
+def _label_values(labels):
+    """Labels as read: numbers when every label is one (``1`` and ``1.0`` are
+    then one class), else text."""
+    values = [cell_number(v) for v in labels]
+    if all(v is not None and np.isfinite(v) for v in values):
+        numbers = np.array(values, dtype=np.float64)
+        if (numbers == np.round(numbers)).all() and (np.abs(numbers) < 2**53).all():
+            return numbers.astype(np.int64)
+        return numbers
+    return np.array(labels, dtype=object)
 
 
 # --- outputs ------------------------------------------------------------------
@@ -706,8 +746,15 @@ def check_destination(path, option="-o", inputs=()):
     if path is None or path == "-":
         return Destination("-")
     name = str(path)
+    if name == "":
+        raise InputError(
+            f"{option} '': an empty file name; use {option} - for standard output"
+        )
     if name.endswith(os.sep):
         raise InputError(f"{option} {name}: names a folder, not a file")
+    special = _special_file(name, option)
+    if special is not None:
+        return special
     target = os.path.realpath(name)
     if os.path.islink(target):
         raise InputError(f"{option} {name}: a loop of symbolic links")
@@ -729,7 +776,30 @@ def check_destination(path, option="-o", inputs=()):
         raise InputError(f"{option} {name}: folder {shown} does not exist")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise InputError(f"{option} {name}: cannot write in folder {folder}")
+    try:  # what the write will do, tried now (root passes os.access everywhere)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(target)}.")
+    except OSError as exc:
+        raise InputError(
+            f"{option} {name}: cannot write in folder {folder} ({exc.strerror})"
+        ) from None
+    os.close(fd)
+    os.unlink(tmp)
     return Destination(name, target)
+
+
+def _special_file(name, option):
+    """The :class:`Destination` of a device, FIFO or socket that ``name`` is or
+    links to, written in place; None for anything else. Read through ``name``
+    itself: a link into ``/proc/self/fd`` has no path of its own to resolve."""
+    try:
+        st = os.stat(name)
+    except OSError:
+        return None  # no such file (or a loop of links): decided below
+    if stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode):
+        return None
+    if not os.access(name, os.W_OK):
+        raise InputError(f"{option} {name}: permission denied")
+    return Destination(name, name, direct=True)
 
 
 def _umask():
