@@ -2,27 +2,36 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """skactive: active learning on a budget, the scikit-learn way."""
 
+import importlib
 from importlib.metadata import PackageNotFoundError, version
-
-from skactive.base import BaseSampler
-from skactive.samplers import (
-    BADGESampler,
-    BudgetSwitchSampler,
-    CoresetSampler,
-    MaxHerdingSampler,
-    ProbCoverSampler,
-    RandomSampler,
-    TypiClustSampler,
-    UHerdingSampler,
-    UncertaintySampler,
-    k_center_greedy,
-    typicality,
-)
 
 try:
     __version__ = version("skactive")
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
+
+# The public names load on first use (PEP 562), so that ``import skactive.cli``
+# (the console script's first line) imports no numpy or scikit-learn and a Ctrl-C
+# during those imports reaches the command line's own handler.
+_WHERE = {
+    "BaseSampler": "skactive.base",
+    **dict.fromkeys(
+        [
+            "BADGESampler",
+            "BudgetSwitchSampler",
+            "CoresetSampler",
+            "MaxHerdingSampler",
+            "ProbCoverSampler",
+            "RandomSampler",
+            "TypiClustSampler",
+            "UHerdingSampler",
+            "UncertaintySampler",
+            "k_center_greedy",
+            "typicality",
+        ],
+        "skactive.samplers",
+    ),
+}
 
 __all__ = [
     "BADGESampler",
@@ -39,3 +48,16 @@ __all__ = [
     "k_center_greedy",
     "typicality",
 ]
+
+
+def __getattr__(name):
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module 'skactive' has no attribute {name!r}")
+    value = getattr(importlib.import_module(where), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted({*globals(), *__all__})

@@ -304,3 +304,33 @@ def test_help_documents_the_header_rule_and_new_flags():
     for option in ("--header", "--no-header", "--id-column NAME", "pandas' default"):
         assert option in text, option
     assert "ambiguous" in text and "0s and 1s" in text
+
+
+def test_cli_module_imports_nothing_heavy():
+    # The console script imports skactive.cli before main() can catch a Ctrl-C:
+    # numpy, scipy, scikit-learn and the samplers load inside main().
+    code = (
+        "import sys, skactive.cli; "
+        "print(sorted(m for m in ('numpy', 'scipy', 'sklearn', 'skactive.base') "
+        "if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_ctrl_c_during_the_imports_of_main_is_one_line(features, monkeypatch, capsys):
+    _, path = features
+
+    class Interrupt:
+        """A Ctrl-C while ``main`` imports the select command."""
+
+        def find_spec(self, name, *args):
+            if name == "skactive.cli._select":
+                raise KeyboardInterrupt
+            return None
+
+    monkeypatch.delitem(sys.modules, "skactive.cli._select")
+    monkeypatch.setattr(sys, "meta_path", [Interrupt(), *sys.meta_path])
+    assert main(["select", str(path), "--budget", "2"]) == 130
+    assert capsys.readouterr().err == "skactive: interrupted\n"

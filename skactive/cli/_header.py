@@ -9,9 +9,8 @@ cell could be no column name) or not (evidence of a header); when the columns gi
 no evidence, or evidence both ways, the caller must say which it is.
 """
 
+import math
 import re
-
-import numpy as np
 
 __all__ = ["HEADER_RULE", "MISSING", "HeaderError", "decide_header", "cell_number"]
 
@@ -39,7 +38,7 @@ def cell_number(cell):
     """``cell`` as a float, NaN for a missing value, None for text."""
     cell = cell.strip()
     if cell.lower() in MISSING:
-        return np.nan
+        return math.nan
     if "_" in cell:  # float() reads "1_000"; no table reader does
         return None
     try:

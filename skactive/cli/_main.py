@@ -5,8 +5,9 @@
 import argparse
 import sys
 
+# Nothing heavy at import: the console script imports this module before main()
+# can catch a Ctrl-C, so numpy, scikit-learn and the samplers load inside main().
 from skactive.cli._header import HEADER_RULE
-from skactive.cli._select import DEFAULT_METHOD, METHODS
 
 
 def _positive_int(text):
@@ -34,6 +35,8 @@ def _version():
 
 
 def build_parser():
+    from skactive.cli._select import DEFAULT_METHOD, METHODS
+
     parser = argparse.ArgumentParser(
         prog="skactive",
         description="Active learning on a budget, the scikit-learn way.",
