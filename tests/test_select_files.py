@@ -297,6 +297,11 @@ def test_id_column_errors(tmp_path, capsys, X, reader):
     write_rows(path, [["id", "a"], ["x", "1"], ["", "2"], ["y", "3"]])
     status, _, err = run(capsys, path, "--id-column", "id")
     assert status == 1 and f"--id-column 'id': row 1 of {path} has no id" in err
+    for missing in ("NA", "nan", "NULL"):  # pandas' na_rep for a missing id
+        write_rows(path, [["id", "a"], ["x", "1"], ["y", "2"], [missing, "3"]])
+        status, _, err = run(capsys, path, "--id-column", "id")
+        assert status == 1 and err.count("\n") == 1
+        assert f"row 2 of {path} has no id ({missing!r} is a missing value)" in err
 
 
 # --- parquet ------------------------------------------------------------------

@@ -430,9 +430,10 @@ def _rows(rows):
 def _check_ids(path, id_column, ids):
     seen = {}
     for row, value in enumerate(ids):
-        if value == "":
+        if value.lower() in MISSING:  # what na_rep wrote for a missing id
+            spelled = f" ({value!r} is a missing value)" if value else ""
             raise InputError(
-                f"--id-column {id_column!r}: row {row} of {path} has no id"
+                f"--id-column {id_column!r}: row {row} of {path} has no id{spelled}"
             )
         if value in seen:
             raise InputError(
