@@ -14,7 +14,12 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skactive._dask import is_dask_array
 from skactive.utils._compat import _fit_context
-from skactive.utils._validation import check_budget, check_labeled_mask, check_y
+from skactive.utils._validation import (
+    check_budget,
+    check_labeled_mask,
+    check_missing_label,
+    check_y,
+)
 
 __all__ = ["BaseSampler", "SamplerTags", "get_sampler_tags"]
 
@@ -351,13 +356,10 @@ class _LabelView:
 
     @classmethod
     def from_labels(cls, y, mask, missing_label):
-        """The view of ``y`` (labels over the pool) at the masked rows."""
-        if isinstance(missing_label, (float, np.floating)) and np.isnan(missing_label):
-            missing = _isnan(y)
-        else:
-            missing = y == missing_label
-        missing = np.asarray(missing, dtype=bool).reshape(len(y))
-        known = mask & ~missing
+        """The view of ``y`` (labels over the pool) at the masked rows; see
+        :func:`~skactive.utils._validation.check_missing_label` for what is an
+        error."""
+        known = mask & ~check_missing_label(y, mask, missing_label)
         return cls(known, y[known], mask)
 
     @classmethod
@@ -387,15 +389,6 @@ def _tight_labels(labels):
         if tight.dtype != object and tight.shape == labels.shape:
             return tight
     return labels
-
-
-def _isnan(y):
-    try:
-        return np.isnan(y)
-    except TypeError:  # strings or objects: NaN only where a float NaN is stored
-        return np.array(
-            [isinstance(v, (float, np.floating)) and v != v for v in y], dtype=bool
-        )
 
 
 def _split_details(details):
