@@ -327,3 +327,15 @@ def test_budget_switch_get_params_round_trips_through_set_params_and_clone(sampl
         assert again[key] is value or again[key] == value, key
     cloned = clone(copy)
     assert repr(cloned.get_params(deep=True)) == repr(again)
+
+
+def test_samplers_without_labels_ignore_the_labels_whatever_their_type(digits, rounds):
+    # TypiClust has no missing_label to pass: string labels with '-1' at pending
+    # rows are accepted and ignored, as the labels of every sampler that reads none.
+    X, y = digits
+    mask, _, labels = rounds
+    names = np.where(labels == -1, "-1", [f"digit {v}" for v in y])
+    typi = TypiClustSampler(random_state=0).fit(X)
+    np.testing.assert_array_equal(typi.query(mask, 5, y=names), typi.query(mask, 5))
+    with pytest.raises(ValueError, match="y has length"):
+        typi.query(mask, 5, y=names[:-1])
