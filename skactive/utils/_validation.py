@@ -231,79 +231,82 @@ def check_missing_label(y, mask, missing_label):
     else:
         missing = np.asarray(y == missing_label, dtype=bool).reshape(len(y))
     known = np.flatnonzero(mask & ~missing)
-    shown = f"missing_label={missing_label!r}"
-    kind = _dtype_kind(y.dtype)
-    if kind == "number" and y.dtype.kind in "fc":
-        nan = known[_nan_rows(y[known])]
-        if len(nan):
-            raise ValueError(
-                f"y is NaN at {_rows_note(nan)}, but {shown} does "
-                "not mark NaN as pending; pass missing_label=np.nan if NaN marks "
-                "the rows without a label, or give those rows their labels."
-            )
-    if kind is None:
-        kinds = np.array([_label_kind(v) for v in y[known]], dtype=object)
-        nan = known[_nan_rows(y[known])]
-        if len(nan):
-            raise ValueError(
-                f"y is NaN at {_rows_note(nan)}, but {shown} does "
-                "not mark NaN as pending; pass missing_label=np.nan if NaN marks "
-                "the rows without a label, or give those rows their labels."
-            )
-        none = known[kinds == "None"]
-        if len(none):
-            raise ValueError(
-                f"y is None at {_rows_note(none)}, but {shown} does "
-                "not mark None as pending; pass missing_label=None if None marks "
-                "the rows without a label, or give those rows their labels."
-            )
-        found = list(dict.fromkeys(kinds.tolist()))
-        if len(found) > 1:
-            a, b = (known[np.flatnonzero(kinds == k)[0]] for k in found[:2])
-            raise ValueError(
-                f"y mixes label types at masked rows: row {a} holds {y[a]!r} "
-                f"({type(y[a]).__name__}), row {b} holds {y[b]!r} "
-                f"({type(y[b]).__name__}); give every label one type (all numbers "
-                "or all strings)."
-            )
-        kind = found[0] if found else None
+    kind = _known_kind(y, known, missing_label)
     marker = _label_kind(missing_label)
-    if kind in (None, "other") or kind == marker or missing.any():
-        return missing
-    # A marker that equals no value of y, of another type than the labels: it
-    # cannot mark a pending row, and a row the user meant it for is a class.
-    if kind == "string" and marker == "number":
+    if kind not in (None, "other") and kind != marker and not missing.any():
+        # A marker of another type than the labels, which no value of y equals:
+        # it cannot mark a pending row, and a row the user meant it for is a class.
+        raise ValueError(_marker_message(y, known, missing_label, kind))
+    return missing
+
+
+def _known_kind(y, known, missing_label):
+    """The :func:`_label_kind` of the labels of the ``known`` rows (None when an
+    object array has none), after refusing NaN, None and mixed types there."""
+    shown = f"missing_label={missing_label!r}"
+    nan = known[_nan_rows(y[known])]
+    if len(nan):
+        raise ValueError(
+            f"y is NaN at {_rows_note(nan)}, but {shown} does not mark NaN as "
+            "pending; pass missing_label=np.nan if NaN marks the rows without a "
+            "label, or give those rows their labels."
+        )
+    kind = _dtype_kind(y.dtype)
+    if kind is not None:
+        return kind
+    kinds = np.array([_label_kind(v) for v in y[known]], dtype=object)
+    none = known[kinds == "None"]
+    if len(none):
+        raise ValueError(
+            f"y is None at {_rows_note(none)}, but {shown} does not mark None as "
+            "pending; pass missing_label=None if None marks the rows without a "
+            "label, or give those rows their labels."
+        )
+    found = list(dict.fromkeys(kinds.tolist()))
+    if len(found) > 1:
+        a, b = (known[np.flatnonzero(kinds == k)[0]] for k in found[:2])
+        raise ValueError(
+            f"y mixes label types at masked rows: row {a} holds {y[a]!r} "
+            f"({type(y[a]).__name__}), row {b} holds {y[b]!r} "
+            f"({type(y[b]).__name__}); give every label one type (all numbers or "
+            "all strings)."
+        )
+    return found[0] if found else None
+
+
+def _marker_message(y, known, missing_label, kind):
+    """The error for a ``missing_label`` that cannot equal a label of ``kind``:
+    naming the rows that hold it in the labels' type, if any."""
+    shown = f"missing_label={missing_label!r} ({type(missing_label).__name__})"
+    meant = []
+    if kind == "string" and _label_kind(missing_label) == "number":
         spellings = {str(missing_label)}
         if float(missing_label).is_integer():
             spellings.add(str(int(missing_label)))
-        meant = np.flatnonzero(np.isin(y[known].astype(str), list(spellings)))
-    elif kind == "number" and marker == "string":
+        meant = known[np.isin(y[known].astype(str), list(spellings))]
+    elif kind == "number" and _label_kind(missing_label) == "string":
         try:
             value = float(missing_label)
         except ValueError:
             value = np.nan
-        meant = np.flatnonzero(y[known].astype(float) == value)
-    else:
-        meant = []
+        meant = known[y[known].astype(float) == value]
     if len(meant):
-        row = known[meant[0]]
-        value = y[row].item() if hasattr(y[row], "item") else y[row]
-        raise ValueError(
-            f"y holds {value!r} at {_rows_note(known[meant])}, which "
-            f"{shown} ({type(missing_label).__name__}) never equals: the labels of "
-            f"y are {kind}s; pass missing_label={value!r} if it marks the rows "
-            "without a label."
+        value = y[meant[0]]
+        value = value.item() if hasattr(value, "item") else value
+        return (
+            f"y holds {value!r} at {_rows_note(meant)}, which {shown} never "
+            f"equals: the labels of y are {kind}s; pass missing_label={value!r} if "
+            "it marks the rows without a label."
         )
     example = (
-        "missing_label='-1' or the string at those rows"
+        "missing_label='-1', or the string at those rows"
         if kind == "string"
         else "missing_label=-1, or np.nan with NaN at those rows"
     )
-    raise ValueError(
-        f"{shown} ({type(missing_label).__name__}) can never mark a row of y, "
-        f"whose labels are {kind}s (dtype {y.dtype}), so no masked row counts as "
-        f"pending; pass the {kind[:-1] if kind.endswith('s') else kind} that marks "
-        f"the rows without a label: {example}."
+    return (
+        f"{shown} can never mark a row of y, whose labels are {kind}s (dtype "
+        f"{y.dtype}), so no masked row counts as pending; pass a missing_label of "
+        f"their type: {example}."
     )
 
 
