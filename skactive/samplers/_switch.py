@@ -113,7 +113,9 @@ class BudgetSwitchSampler(BaseSampler):
     estimator : estimator or None, default=None
         The classifier of the default ``high`` sampler and of ``switch="auto"``'s
         rule; ``None``: :func:`~skactive.samplers._uncertainty.default_estimator`
-        (a LogisticRegression with ``C=10`` on L2-normalised rows).
+        (a LogisticRegression with ``C=10`` on L2-normalised rows). An estimator
+        with neither ``predict_proba`` nor ``decision_function`` is a
+        ``TypeError`` at fit.
     switch : "auto" or int, default="auto"
         The rule.
 
