@@ -14,7 +14,12 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skactive._dask import is_dask_array
 from skactive.utils._compat import _fit_context
-from skactive.utils._validation import check_budget, check_labeled_mask, check_y
+from skactive.utils._validation import (
+    check_budget,
+    check_labeled_mask,
+    check_missing_label,
+    check_y,
+)
 
 __all__ = ["BaseSampler", "SamplerTags", "get_sampler_tags"]
 
@@ -226,7 +231,11 @@ class BaseSampler(BaseEstimator, metaclass=ABCMeta):
             ``True``; a masked point whose label is the sampler's
             ``missing_label`` (-1 unless the sampler has that parameter) is
             pending. Samplers that do not use labels accept and ignore it
-            (its length is still checked).
+            (its length is still checked). For a sampler that reads them, a
+            ``missing_label`` of another type than the labels (``-1`` for
+            strings), NaN or None at a masked row that it does not mark, and
+            labels mixing numbers and strings are a ``ValueError`` naming the
+            row.
         return_scores : bool, default=False
             Also return each pick's score.
 
@@ -270,13 +279,16 @@ class BaseSampler(BaseEstimator, metaclass=ABCMeta):
         n_samples = self.n_samples_fit_
         mask = check_labeled_mask(labeled_mask, n_samples)
         budget = check_budget(budget, n_samples - np.count_nonzero(mask))
+        requires_labels = self.__sampler_tags__().requires_labels
         if isinstance(y, _LabelView):  # from a sampler or adapter of skactive
             y = y.within(mask)
         else:
             y = check_y(y, n_samples)
             if y is not None:
-                y = _LabelView.from_labels(y, mask, getattr(self, "missing_label", -1))
-        if y is None and self.__sampler_tags__().requires_labels and mask.any():
+                y = _LabelView.from_labels(
+                    y, mask, getattr(self, "missing_label", -1), check=requires_labels
+                )
+        if y is None and requires_labels and mask.any():
             raise ValueError(
                 f"{type(self).__name__} fits a model on the labeled points: "
                 f"{np.count_nonzero(mask)} points are labeled (or pending), so pass "
@@ -350,13 +362,16 @@ class _LabelView:
         self.labels = _tight_labels(labels)
 
     @classmethod
-    def from_labels(cls, y, mask, missing_label):
-        """The view of ``y`` (labels over the pool) at the masked rows."""
-        if isinstance(missing_label, (float, np.floating)) and np.isnan(missing_label):
-            missing = _isnan(y)
+    def from_labels(cls, y, mask, missing_label, check=True):
+        """The view of ``y`` (labels over the pool) at the masked rows; see
+        :func:`~skactive.utils._validation.check_missing_label` for what is an
+        error. ``check=False`` (a sampler that reads no labels, and has no
+        ``missing_label`` to pass) takes the rows equal to ``missing_label`` as
+        pending and raises nothing."""
+        if check:
+            missing = check_missing_label(y, mask, missing_label)
         else:
-            missing = y == missing_label
-        missing = np.asarray(missing, dtype=bool).reshape(len(y))
+            missing = np.asarray(y == missing_label, dtype=bool).reshape(len(y))
         known = mask & ~missing
         return cls(known, y[known], mask)
 
@@ -387,15 +402,6 @@ def _tight_labels(labels):
         if tight.dtype != object and tight.shape == labels.shape:
             return tight
     return labels
-
-
-def _isnan(y):
-    try:
-        return np.isnan(y)
-    except TypeError:  # strings or objects: NaN only where a float NaN is stored
-        return np.array(
-            [isinstance(v, (float, np.floating)) and v != v for v in y], dtype=bool
-        )
 
 
 def _split_details(details):

@@ -11,7 +11,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils import check_array
 
-from skactive.base import get_sampler_tags
+from skactive.base import _LabelView, get_sampler_tags
 
 
 def _check_pair(X, y, name):
@@ -189,8 +189,9 @@ def budget_curve(sampler, X_train, y_train, X_test, y_test, n_labels, estimator=
         An unfitted or fitted sampler, such as
         :class:`~skactive.TypiClustSampler`; it is cloned, so it is left as it
         is. A sampler whose tags say it reads labels
-        (:func:`~skactive.base.get_sampler_tags`) gets ``y=y_train`` in each
-        query, of which it reads the labeled rows only.
+        (:func:`~skactive.base.get_sampler_tags`) gets, in each query, the
+        ``y_train`` labels of the rows picked so far, every one of them known (a
+        label equal to the sampler's ``missing_label`` is still a label).
     X_train : array-like of shape (n_train, n_features)
         The pool to pick from.
     y_train : array-like of shape (n_train,)
@@ -250,7 +251,6 @@ def budget_curve(sampler, X_train, y_train, X_test, y_test, n_labels, estimator=
     X_train, y_train, X_test, y_test = _check_data(X_train, y_train, X_test, y_test)
     n_labels = _check_n_labels(n_labels, len(X_train))
     estimator = _check_estimator(estimator)
-    query_params = {"y": y_train} if requires_labels else {}
 
     sampler.fit(X_train)
     mask = np.zeros(len(X_train), dtype=bool)
@@ -259,6 +259,13 @@ def budget_curve(sampler, X_train, y_train, X_test, y_test, n_labels, estimator=
         t0 = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)  # duplicate points
+            # Every picked row has its label: given as known rows, not through a
+            # missing-label value that a real label (-1, a string...) could match.
+            query_params = (
+                {"y": _LabelView.from_known(mask, y_train[mask], mask)}
+                if requires_labels
+                else {}
+            )
             picks = sampler.query(mask, budget=n - int(mask.sum()), **query_params)
             mask[picks] = True
         seconds += time.perf_counter() - t0

@@ -11,6 +11,7 @@ from skactive._kernels._exact import row_blocks
 from skactive._kernels._greedy import DSquaredSeeding, run_greedy
 from skactive.base import BaseSampler, SamplerTags
 from skactive.samplers._uncertainty import (
+    check_fallback,
     default_estimator,
     default_fallback,
     fallback_query,
@@ -50,7 +51,8 @@ class BADGESampler(BaseSampler):
         :func:`~skactive.samplers._uncertainty.default_estimator`.
     fallback : sampler or None, default=None
         The feature-only sampler for fewer than two labeled classes; ``None``:
-        ``TypiClustSampler(random_state=random_state)``.
+        ``TypiClustSampler(random_state=random_state)``. A sampler that reads
+        labels is a ``TypeError`` at fit.
     missing_label : int, float, str or None, default=-1
         The value of ``y`` that marks a masked point as pending.
     random_state : int, RandomState instance or None, default=None
@@ -122,6 +124,7 @@ class BADGESampler(BaseSampler):
 
     def _fit(self, X):
         check_instances(self, ("estimator", "fallback"))
+        check_fallback(self.fallback)
         self.X_fit_ = X
         fallback = default_fallback(self.fallback, self.random_state)
         self.fallback_ = clone(fallback).fit(X)

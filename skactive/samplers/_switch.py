@@ -78,6 +78,21 @@ def learning_gain(X, y, estimator=None, n_repeats=5, random_state=0):
     return float(np.mean(gains)) if gains else np.inf
 
 
+_MEMBERS = ("low", "high")
+
+
+def _same(a, b):
+    """Whether two parameter values are the same (NaN equals NaN)."""
+    if a is b:
+        return True
+    if type(a) is not type(b) or hasattr(a, "get_params"):
+        return False
+    try:
+        return bool(a == b) or (a != a and b != b)
+    except (TypeError, ValueError):  # arrays and such: the same object only
+        return False
+
+
 class BudgetSwitchSampler(BaseSampler):
     """TypiClust while labels are few, uncertainty sampling once they are many.
 
@@ -98,7 +113,9 @@ class BudgetSwitchSampler(BaseSampler):
     estimator : estimator or None, default=None
         The classifier of the default ``high`` sampler and of ``switch="auto"``'s
         rule; ``None``: :func:`~skactive.samplers._uncertainty.default_estimator`
-        (a LogisticRegression with ``C=10`` on L2-normalised rows).
+        (a LogisticRegression with ``C=10`` on L2-normalised rows). An estimator
+        with neither ``predict_proba`` nor ``decision_function`` is a
+        ``TypeError`` at fit.
     switch : "auto" or int, default="auto"
         The rule.
 
@@ -142,7 +159,9 @@ class BudgetSwitchSampler(BaseSampler):
     -----
     Parameters of the two samplers are set as in a Pipeline:
     ``BudgetSwitchSampler(low__n_neighbors=10)`` is not valid, but
-    ``set_params(low__n_neighbors=10)`` is, and ``get_params()`` lists them.
+    ``set_params(low__n_neighbors=10)`` is, and ``get_params()`` lists them, also
+    with ``low=None`` or ``high=None`` (then those of the default sampler, which
+    such a ``set_params`` puts in their place; see :meth:`set_params`).
     :meth:`query_details` says which one answered (``strategy``: ``"low"`` or
     ``"high"``) and, with ``switch="auto"``, the ``gain`` measured. The rule is
     decided from the labels alone, at every query: nothing is remembered between
@@ -175,7 +194,11 @@ class BudgetSwitchSampler(BaseSampler):
         **BaseSampler._parameter_constraints,
         "low": [HasMethods(["fit", "query"]), None],
         "high": [HasMethods(["fit", "query"]), None],
-        "estimator": [HasMethods(["fit"]), None],
+        "estimator": [
+            HasMethods(["fit", "predict_proba"]),
+            HasMethods(["fit", "decision_function"]),
+            None,
+        ],
         "switch": [
             StrOptions({"auto"}),
             Interval(numbers.Integral, 0, None, closed="left"),
@@ -208,18 +231,86 @@ class BudgetSwitchSampler(BaseSampler):
     def __sampler_tags__(self):
         return SamplerTags(requires_labels=True, requires_estimator=True)
 
-    def _samplers(self):
-        from skactive.samplers._typiclust import TypiClustSampler
+    def _default(self, name):
+        """The sampler that ``low=None`` or ``high=None`` stands for, as the
+        other parameters make it now."""
+        if name == "low":
+            from skactive.samplers._typiclust import TypiClustSampler
 
-        low = self.low
-        if low is None:
-            low = TypiClustSampler(random_state=self.random_state)
-        high = self.high
-        if high is None:
-            high = UncertaintySampler(
-                estimator=self.estimator, random_state=self.random_state
-            )
+            return TypiClustSampler(random_state=self.random_state)
+        return UncertaintySampler(
+            estimator=self.estimator, random_state=self.random_state
+        )
+
+    def _samplers(self):
+        low = self._default("low") if self.low is None else self.low
+        high = self._default("high") if self.high is None else self.high
         return low, high
+
+    def get_params(self, deep=True):
+        """Get the parameters of this sampler.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also return the parameters of ``low`` and ``high`` as
+            ``low__<name>``; with ``low=None`` (or ``high=None``), those of the
+            default sampler it stands for.
+
+        Returns
+        -------
+        params : dict
+            Parameter names mapped to their values.
+        """
+        params = super().get_params(deep=deep)
+        if deep:
+            for name in _MEMBERS:
+                if getattr(self, name) is None:
+                    inner = self._default(name).get_params(deep=True)
+                    params.update({f"{name}__{k}": v for k, v in inner.items()})
+        return params
+
+    def set_params(self, **params):
+        """Set the parameters of this sampler.
+
+        ``low__<name>`` sets a parameter of ``low``. With ``low=None`` it is one
+        of the default sampler's: if every such value is the default's (as
+        :meth:`get_params` gives them), ``low`` stays ``None``; otherwise ``low``
+        becomes the default sampler, made from the current ``random_state`` (and,
+        for ``high``, a clone of ``estimator``), with those values set. The same
+        holds for ``high``.
+
+        Parameters
+        ----------
+        **params : dict
+            Parameter names mapped to their new values.
+
+        Returns
+        -------
+        self : BudgetSwitchSampler
+            This sampler.
+        """
+        nested = {}
+        for name in _MEMBERS:
+            if params.get(name, getattr(self, name)) is None:
+                prefix = f"{name}__"
+                keys = [key for key in params if key.startswith(prefix)]
+                nested[name] = {key[len(prefix) :]: params.pop(key) for key in keys}
+        super().set_params(**params)
+        for name, values in nested.items():
+            if not values:
+                continue
+            default = self._default(name)
+            current = default.get_params(deep=True)
+            if all(
+                key in current and _same(current[key], value)
+                for key, value in values.items()
+            ):
+                continue
+            if name == "high" and self.estimator is not None:
+                default.set_params(estimator=clone(self.estimator))
+            setattr(self, name, default.set_params(**values))
+        return self
 
     def _fit(self, X):
         check_instances(self, ("low", "high"))

@@ -52,6 +52,24 @@ def default_fallback(fallback, random_state):
     return TypiClustSampler(random_state=random_state)
 
 
+def check_fallback(fallback):
+    """Refuse a ``fallback`` that reads labels: it answers when fewer than two
+    classes are labeled, and is given no labels."""
+    if fallback is None:
+        return
+    try:
+        tags = get_sampler_tags(fallback)
+    except TypeError:  # a sampler of another library: it is given no labels
+        return
+    if tags.requires_labels:
+        raise TypeError(
+            f"fallback={fallback!r} reads labels, but the fallback answers while "
+            "fewer than two classes are labeled and is given none; pass a sampler "
+            "that needs no labels, such as TypiClustSampler() or CoresetSampler(), "
+            "or fallback=None."
+        )
+
+
 def fallback_query(fallback, mask, budget):
     """The ``_query`` answer of a fitted ``fallback``, with ``strategy="fallback"``."""
     indices, scores, extras = _split_details(fallback.query_details(mask, budget))
@@ -118,7 +136,9 @@ class UncertaintySampler(BaseSampler):
     ----------
     estimator : estimator or None, default=None
         A classifier with ``predict_proba`` (or, for ``measure="margin"``,
-        ``decision_function``), cloned at each query. ``None``:
+        ``decision_function``), cloned at each query; an estimator with neither
+        (a regressor, a clusterer, a Pipeline ending in a transformer) is a
+        ``TypeError`` at fit. ``None``:
         :func:`default_estimator`, a LogisticRegression with ``C=10`` on
         L2-normalised rows.
     measure : {"margin", "entropy", "least_confident"}, default="margin"
@@ -126,7 +146,8 @@ class UncertaintySampler(BaseSampler):
     fallback : sampler or None, default=None
         The feature-only sampler that answers while fewer than two classes are
         labeled; ``None``: ``TypiClustSampler(random_state=random_state)``. Fitted
-        (a clone) on the pool at fit.
+        (a clone) on the pool at fit. A sampler that reads labels is a
+        ``TypeError`` at fit.
     missing_label : int, float, str or None, default=-1
         The value of ``y`` that marks a masked point as pending (sent to
         annotators, no label yet): it is never picked, and the model is not
@@ -186,7 +207,11 @@ class UncertaintySampler(BaseSampler):
 
     _parameter_constraints: dict = {
         **BaseSampler._parameter_constraints,
-        "estimator": [HasMethods(["fit"]), None],
+        "estimator": [
+            HasMethods(["fit", "predict_proba"]),
+            HasMethods(["fit", "decision_function"]),
+            None,
+        ],
         "measure": [StrOptions({"margin", "entropy", "least_confident"})],
         "fallback": [HasMethods(["fit", "query"]), None],
         "missing_label": [int, float, str, None],
@@ -224,6 +249,7 @@ class UncertaintySampler(BaseSampler):
 
     def _fit(self, X):
         check_instances(self, ("estimator", "fallback"))
+        check_fallback(self.fallback)
         if self.measure != "margin" and self.estimator is not None:
             if not hasattr(self.estimator, "predict_proba"):
                 raise ValueError(

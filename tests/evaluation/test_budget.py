@@ -201,3 +201,32 @@ def test_score_labeled_rejects_a_bad_estimator(digits):
     X_train, X_test, y_train, y_test = digits
     with pytest.raises(TypeError, match=r"estimator=KNeighborsClassifier is a class"):
         score_labeled(X_train, y_train, [0, 1], X_test, y_test, KNeighborsClassifier)
+
+
+@pytest.mark.parametrize("kind", ["plus_minus_one", "strings"])
+def test_budget_curve_gives_every_picked_label_as_known(digits, kind):
+    # Labels -1/+1 equal UncertaintySampler's default missing_label=-1, and
+    # strings cannot be compared with it: every picked row is still labeled.
+    from skactive import UncertaintySampler
+
+    X_train, X_test, y_train, y_test = digits
+    if kind == "plus_minus_one":
+        y_train, y_test = np.where(y_train < 5, -1, 1), np.where(y_test < 5, -1, 1)
+        marker, fill = 0, 0
+    else:
+        y_train = np.array([f"digit {v}" for v in y_train])
+        y_test = np.array([f"digit {v}" for v in y_test])
+        marker, fill = "?", "?"
+    scores, _ = budget_curve(
+        UncertaintySampler(random_state=0), X_train, y_train, X_test, y_test, N_LABELS
+    )
+    # The loop a user writes, with a missing_label no label equals.
+    sampler = UncertaintySampler(missing_label=marker, random_state=0).fit(X_train)
+    mask = np.zeros(len(X_train), dtype=bool)
+    expected = []
+    for n in N_LABELS:
+        labels = np.where(mask, y_train, fill)
+        mask[sampler.query(mask, budget=n - mask.sum(), y=labels)] = True
+        picks = np.flatnonzero(mask)
+        expected.append(score_labeled(X_train, y_train, picks, X_test, y_test))
+    np.testing.assert_array_equal(scores, expected)

@@ -410,3 +410,37 @@ def test_modal_labels_of_any_value_and_shape_count_as_known(digits, labels):
     if labels == "column":
         y_train = y_train.reshape(-1, 1)
     np.testing.assert_array_equal(first_query(y_train), first_query(binary[:40]))
+
+
+def test_modal_loop_with_string_labels_needs_no_missing_label(digits):
+    from skactive import UncertaintySampler
+
+    X, y = digits
+    names = np.array([f"digit {v}" for v in y])  # the annotators' class names
+    strategy = SamplerStrategy(UncertaintySampler(random_state=0), X)
+    learner = ActiveLearner(LogisticRegression(max_iter=800), query_strategy=strategy)
+    got = run_loop(learner, X, names, rounds=3)
+    # The same loop by hand: the rows without a label marked by a string.
+    sampler = UncertaintySampler(
+        estimator=LogisticRegression(max_iter=800), missing_label="?", random_state=0
+    ).fit(X)
+    mask = np.zeros(len(X), dtype=bool)
+    for picks in got:
+        expected = sampler.query(mask, 10, y=np.where(mask, names, "?"))
+        np.testing.assert_array_equal(picks, expected)
+        mask[picks] = True
+
+
+@pytest.mark.parametrize("param", ["estimator", "fallback"])
+def test_modal_strategy_refuses_a_wrong_estimator_or_fallback_at_once(digits, param):
+    from sklearn.linear_model import LinearRegression
+
+    from skactive import BADGESampler, UncertaintySampler
+
+    X, y = digits
+    bad = {"estimator": LinearRegression(), "fallback": BADGESampler()}[param]
+    strategy = SamplerStrategy(UncertaintySampler(**{param: bad}), X)
+    learner = ActiveLearner(LogisticRegression(max_iter=800), query_strategy=strategy)
+    # The first query fits the sampler: refused there, not rounds later.
+    with pytest.raises(TypeError, match=rf"{param}.*{type(bad).__name__}"):
+        learner.query(X, n_instances=10)
