@@ -12,6 +12,7 @@ from sklearn.datasets import make_blobs
 
 from skactive import CoresetSampler, RandomSampler, TypiClustSampler
 from skactive.cli import main
+from skactive.cli._select import METHODS
 
 da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
@@ -96,6 +97,21 @@ def test_coreset_on_shards_starts_a_cluster_and_picks_the_global_rows(
     assert "computing on a LocalCluster" in err
     expected = CoresetSampler(random_state=0).fit(X).query(None, BUDGET).tolist()
     assert picked(rows) == expected
+
+
+@pytest.mark.parametrize("method", ["typiclust", "coreset"])
+def test_float64_shards_pick_what_the_in_memory_pool_picks(capfd, tmp_path, X, method):
+    # np.save keeps numpy's default float64; the shards are read memory-mapped.
+    # capfd: the workers of coreset's LocalCluster write to the process's stderr.
+    X64 = X.astype(np.float64)
+    folder = write_shards(tmp_path / "shards", X64, [300, 651, 449])
+    status, rows, err = run(capfd, folder, "--method", method)
+    assert status == 0, err
+    assert "Traceback" not in err and "ERROR" not in err
+    sampler = METHODS[method](random_state=0)
+    if method == "typiclust":
+        sampler.set_params(clusterer="sampled")
+    assert picked(rows) == sampler.fit(X64).query(None, BUDGET).tolist()
 
 
 def test_shards_are_concatenated_in_file_name_order_as_text(capsys, tmp_path, X):
