@@ -305,3 +305,16 @@ def test_dask_dataframe_values_equal_the_in_memory_path(dask_client, blobs64):
     got = CoresetSampler(random_state=0).fit(values).query(None, 8, return_scores=True)
     np.testing.assert_array_equal(got[0], expected[0])
     np.testing.assert_array_equal(got[1], expected[1])
+
+
+@pytest.mark.parametrize("scale", [1e30, 1e-25])
+def test_float64_pools_rescaled_but_not_centred_equal_the_in_memory_path(
+    dask_client, blobs64, scale
+):
+    # Around the origin "auto" does not centre: the chunks of da.from_array are
+    # only scaled by a power of two, in a copy (in place, each read after the
+    # first saw them scaled again, and the picks differed).
+    X = blobs64 * scale
+    for n_labeled in (0, 7):
+        _assert_same(X, _mask(len(X), n_labeled, seed=2), 12, rows=(300, 1, 500))
+    np.testing.assert_array_equal(X, blobs64 * scale)

@@ -262,3 +262,12 @@ def test_typiclust_on_dask_dataframe_values_equals_in_memory(client, digits):
     values = dd.from_pandas(pd.DataFrame(digits), npartitions=4).values
     memory, chunked = _both(digits, values, None, 9)
     _assert_same_selection(memory, chunked)
+
+
+def test_typiclust_on_a_float64_npy_stack_equals_in_memory(client, digits, tmp_path):
+    # da.from_npy_stack memory-maps its files read-only, as the shards are read.
+    da.to_npy_stack(tmp_path / "stack", da.from_array(digits, chunks=700), axis=0)
+    stack = da.from_npy_stack(tmp_path / "stack")
+    assert stack.dtype == np.float64
+    memory, chunked = _both(digits, stack, _mask(len(digits), 4), 7)
+    _assert_same_selection(memory, chunked)
