@@ -101,16 +101,20 @@ def _stored_grid(node):
     return shape, [-(-n // c) for n, c in zip(node.shape, shape, strict=True)]
 
 
-def _row_ranges(starts, stops):
-    """``a-b`` for each run of rows ``[start, stop)``, consecutive runs merged."""
-    runs = []
-    for start, stop in zip(starts, stops, strict=True):
-        if runs and runs[-1][1] == start:
-            runs[-1][1] = stop
-        else:
-            runs.append([start, stop])
+def _row_ranges(runs):
+    """``a-b`` for each run of rows ``[a, b + 1)``, the first three."""
     shown = ", ".join(f"{a}-{b - 1}" if b - a > 1 else f"{a}" for a, b in runs[:3])
     return shown + (" ..." if len(runs) > 3 else "")
+
+
+def _fill_tail(node, start, stop):
+    """The first of the rows ``start:stop`` of the zarr array from which every
+    value is its fill value (``stop`` if the last row is not)."""
+    rows = np.asarray(node[start:stop])
+    fill = node.fill_value
+    is_fill = np.isnan(rows) if fill != fill else rows == fill
+    keep = np.flatnonzero(~is_fill.all(axis=1))
+    return start + (int(keep[-1]) + 1 if len(keep) else 0)
 
 
 def _check_written(where, folder, node):
@@ -122,32 +126,46 @@ def _check_written(where, folder, node):
     would pick first. ``nchunks_initialized`` only counts the objects, and a row
     of fill values is a legitimate row, so the listing of the array's folder is
     what says which rows are missing: a row chunk is missing when any of its
-    objects is. (zarr also leaves out a chunk written entirely with the fill
-    value unless ``write_empty_chunks`` is set: the message says so.)
+    objects is. Before each run of missing chunks, the rows of the chunk written
+    last that hold only the fill value are named with them (a batch that filled
+    part of that chunk, then the run stopped), so that a write resumed from the
+    first row named leaves none behind. (zarr also leaves out a chunk written
+    entirely with the fill value unless ``write_empty_chunks`` is set: the
+    message says so.)
     """
     present = set()
     for root, _, files in os.walk(folder):
         rel = Path(root).relative_to(folder).as_posix()
         present.update(name if rel == "." else f"{rel}/{name}" for name in files)
     shape, counts = _stored_grid(node)
-    missing, first = [], None
+    n, step = node.shape[0], shape[0]
+    runs, n_missing, first = [], 0, None
     for i in range(counts[0]):
         keys = [node.metadata.encode_chunk_key((i, j)) for j in range(counts[1])]
         absent = [k for k in keys if k not in present]
-        if absent:
-            missing.append(i)
-            first = first or absent[0]
-    if not missing:
+        if not absent:
+            continue
+        n_missing += 1
+        first = first or absent[0]
+        a, b = i * step, min(n, (i + 1) * step)
+        if runs and runs[-1][1] == a:
+            runs[-1][1] = b
+        else:
+            runs.append([a, b])
+    if not runs:
         return
-    n = node.shape[0]
-    starts = [i * shape[0] for i in missing]
-    stops = [min(n, s + shape[0]) for s in starts]
+    for run in runs[:3]:  # those the message shows
+        if run[0] > 0:
+            try:
+                run[0] = _fill_tail(node, run[0] - step, run[0])
+            except Exception:  # a damaged chunk: the reading task names it
+                pass
     raise PoolError(
-        f"{where}: rows {_row_ranges(starts, stops)} were never written ("
-        f"{len(missing)} of {counts[0]} row chunks have no chunk file, the first "
-        f"{first}; zarr would read them as the fill value {node.fill_value}); "
-        "finish writing the store (rows meant to be all fill values are stored "
-        "only with zarr.config.set({'array.write_empty_chunks': True}))"
+        f"{where}: rows {_row_ranges(runs)} were never written ({n_missing} of "
+        f"{counts[0]} row chunks have no chunk file, the first {first}; zarr "
+        f"would read them as the fill value {node.fill_value}); finish writing "
+        f"the store from row {runs[0][0]} (rows meant to be all fill values are "
+        "stored only with zarr.config.set({'array.write_empty_chunks': True}))"
     )
 
 

@@ -219,18 +219,20 @@ def assert_one_line_error(status, err, message):
     assert message in err, err
 
 
-def write_by_recipe(store, X, chunk_rows, crash_after=None, **options):
-    """The docs' recipe: batches of whole chunks written as they are computed;
-    ``crash_after`` batches, the encoder fails (the run is interrupted)."""
+def write_by_recipe(store, X, chunk_rows, crash_after=None, batch=None, **options):
+    """The docs' recipe: batches (of whole chunks, unless ``batch`` rows) written
+    as they are computed; ``crash_after`` batches, the encoder fails (the run is
+    interrupted)."""
     z = zarr.open_array(
         store, mode="w", shape=X.shape, chunks=(chunk_rows, X.shape[1]), **options
     )
+    step = batch or chunk_rows
 
     def embed_in_batches():
-        for k, start in enumerate(range(0, len(X), chunk_rows)):
+        for k, start in enumerate(range(0, len(X), step)):
             if k == crash_after:
                 raise RuntimeError("the encoder's job was killed")
-            yield start, X[start : start + chunk_rows]
+            yield start, X[start : start + step]
 
     for start, batch in embed_in_batches():
         z[start : start + len(batch)] = batch
@@ -316,6 +318,24 @@ def test_interrupted_zarr_write_names_the_rows_never_written(
         f"chunk file, the first {first_missing}; zarr would read them as the fill "
         f"value {z.fill_value})",
     )
+
+
+def test_interrupted_write_in_part_chunks_names_the_rows_from_the_stop(
+    capsys, tmp_path, X
+):
+    # Batches of 150 rows into chunks of 200: the run stops after row 449, inside
+    # chunk 2, whose rows 450-599 zarr wrote as the fill value.
+    store = tmp_path / "pool.zarr"
+    with pytest.raises(RuntimeError, match="killed"):
+        write_by_recipe(store, X, 200, crash_after=3, batch=150, dtype="float32")
+    status, _, err = run(capsys, store, "--quiet")
+    assert_one_line_error(
+        status,
+        err,
+        "pool.zarr: rows 450-1399 were never written (4 of 7 row chunks have no "
+        "chunk file, the first c/3/0;",
+    )
+    assert "finish writing the store from row 450 " in err
 
 
 def test_interrupted_sharded_zarr_write_names_the_rows_never_written(
