@@ -175,6 +175,8 @@ def _zarr_rows(da, path, key, where, node):
     from dask import delayed
 
     n, d = node.shape
+    if n == 0:
+        raise PoolError(f"{where}: need at least 2 rows, got 0")
     step = node.chunks[0]
     pieces = []
     for start in range(0, n, step):

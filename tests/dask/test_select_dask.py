@@ -352,6 +352,15 @@ def test_interrupted_sharded_zarr_write_names_the_rows_never_written(
     )
 
 
+@pytest.mark.parametrize("n_rows", [0, 1])
+def test_zarr_store_of_fewer_than_2_rows(capsys, tmp_path, n_rows):
+    store = tmp_path / "pool.zarr"
+    z = zarr.open_array(store, mode="w", shape=(n_rows, 4), chunks=(10, 4), dtype="f4")
+    z[:] = 1.0
+    status, _, err = run(capsys, store, "--quiet", budget=1)
+    assert_one_line_error(status, err, f"need at least 2 rows, got {n_rows}")
+
+
 def test_complete_zarr_store_in_batches_of_chunks(capsys, tmp_path, X):
     store = write_by_recipe(tmp_path / "pool.zarr", X, 200, dtype="float32")
     status, rows, err = run(capsys, store)
