@@ -441,6 +441,23 @@ def test_unreadable_files_are_one_line_naming_the_file(
     assert not out.exists()
 
 
+@pytest.mark.parametrize("suffix", ["npy", "npz", "parquet"])
+def test_files_of_no_rows_are_one_line_errors(tmp_path, capsys, suffix):
+    path = tmp_path / f"empty.{suffix}"
+    empty = np.zeros((0, 4))
+    if suffix == "npy":
+        np.save(path, empty)
+    elif suffix == "npz":
+        np.savez(path, features=empty)
+    else:
+        pd = pytest.importorskip("pandas")
+        pytest.importorskip("pyarrow")
+        pd.DataFrame(empty, columns=list("abcd")).to_parquet(path)
+    status, _, err = run(capsys, path)
+    assert status == 1
+    assert err == f"skactive select: error: {path}: need at least 2 rows, got 0\n"
+
+
 def test_trailing_blank_lines_are_not_rows(tmp_path, capsys, X, reader):
     path = tmp_path / "emb.csv"
     np.savetxt(path, X, delimiter=",")

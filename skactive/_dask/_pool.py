@@ -101,14 +101,23 @@ def _chunk_stats(block, center):
     return stats
 
 
+def _transformed(block, offset, scale):
+    """``(block - offset) * scale`` in float64, in a new array: never written into
+    ``block`` itself, which may be read-only (a memory-mapped ``.npy`` shard, a
+    pandas 3 frame's values) or the caller's own float64 data."""
+    if offset is not None:
+        work = np.subtract(block, offset, dtype=np.float64)
+    else:
+        work = np.array(block, dtype=np.float64)  # a copy, even of float64
+    if scale != 1.0:
+        work *= scale
+    return work
+
+
 def _condition_block(block, offset, scale):
     """The chunk as :func:`~skactive._kernels._exact.condition_pool` makes it:
     shifted and scaled in float64, rounded once to float32."""
-    work = np.asarray(block, dtype=np.float64)
-    if offset is not None:
-        work = work - offset
-    work *= scale
-    return work.astype(np.float32)
+    return _transformed(block, offset, scale).astype(np.float32)
 
 
 def _block_sq_norms(block, offset, scale):
@@ -116,10 +125,7 @@ def _block_sq_norms(block, offset, scale):
     them: of the shifted and scaled float64 rows, before rounding."""
     if offset is None and scale == 1.0:
         return np.einsum("ij,ij->i", block, block, dtype=np.float64)
-    work = np.asarray(block, dtype=np.float64)
-    if offset is not None:
-        work = work - offset
-    work *= scale
+    work = _transformed(block, offset, scale)
     return np.einsum("ij,ij->i", work, work)
 
 

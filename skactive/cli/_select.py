@@ -94,6 +94,8 @@ def _read_file(args):
     table = load_features(
         args.features, key=args.key, header=args.header, id_column=args.id_column
     )
+    if len(table.X) < 2:  # before anything reads a row
+        raise InputError(f"{args.features}: need at least 2 rows, got {len(table.X)}")
     if args.id_column is not None:
         table.notes.append(f"ids from column {args.id_column!r}")
     if args.id_column is None:

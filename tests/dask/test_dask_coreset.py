@@ -265,3 +265,56 @@ def test_picks_the_held_rows_prove_share_a_round_trip(dask_client, n_labeled):
     np.testing.assert_array_equal(picks, expected[0])
     np.testing.assert_array_equal(scores[1:], expected[1][1:])
     assert state.round_trips < 150 / 2  # most picks proved without asking
+
+
+@pytest.fixture(scope="module")
+def blobs64():
+    """Float64 blobs around the origin: Coreset does not centre them ("auto"), so
+    each chunk is only converted (and scaled by 1) to float32."""
+    X, _ = make_blobs(n_samples=1400, centers=9, n_features=6, random_state=3)
+    return X
+
+
+@pytest.mark.parametrize("n_labeled", [0, 5])
+def test_float64_npy_shards_equal_the_in_memory_path(
+    dask_client, blobs64, tmp_path, n_labeled
+):
+    from skactive._dask._io import open_pool
+
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    for i, start in enumerate(range(0, len(blobs64), 500)):
+        np.save(folder / f"part_{i}.npy", blobs64[start : start + 500])  # float64
+    shards = open_pool(folder)[0]
+    assert shards.dtype == np.float64
+    mask = _mask(len(blobs64), n_labeled)
+    expected = CoresetSampler(random_state=0).fit(blobs64)
+    expected = expected.query(mask, 8, return_scores=True)
+    got = CoresetSampler(random_state=0).fit(shards)
+    got = got.query(mask, 8, return_scores=True)
+    np.testing.assert_array_equal(got[0], expected[0])
+    np.testing.assert_array_equal(got[1], expected[1])
+
+
+def test_dask_dataframe_values_equal_the_in_memory_path(dask_client, blobs64):
+    dd = pytest.importorskip("dask.dataframe")
+    pd = pytest.importorskip("pandas")
+    values = dd.from_pandas(pd.DataFrame(blobs64), npartitions=4).values
+    expected = CoresetSampler(random_state=0).fit(blobs64)
+    expected = expected.query(None, 8, return_scores=True)
+    got = CoresetSampler(random_state=0).fit(values).query(None, 8, return_scores=True)
+    np.testing.assert_array_equal(got[0], expected[0])
+    np.testing.assert_array_equal(got[1], expected[1])
+
+
+@pytest.mark.parametrize("scale", [1e30, 1e-25])
+def test_float64_pools_rescaled_but_not_centred_equal_the_in_memory_path(
+    dask_client, blobs64, scale
+):
+    # Around the origin "auto" does not centre: the chunks of da.from_array are
+    # only scaled by a power of two, in a copy (in place, each read after the
+    # first saw them scaled again, and the picks differed).
+    X = blobs64 * scale
+    for n_labeled in (0, 7):
+        _assert_same(X, _mask(len(X), n_labeled, seed=2), 12, rows=(300, 1, 500))
+    np.testing.assert_array_equal(X, blobs64 * scale)

@@ -231,3 +231,52 @@ def test_fit_sets_the_shape_attributes_and_forgets_feature_names():
     assert (sampler.n_samples_fit_, sampler.n_features_in_) == (30, 3)
     assert not hasattr(sampler, "feature_names_in_")
     assert isinstance(sampler, BaseSampler)
+
+
+@pytest.mark.parametrize("center", [False, True])
+@pytest.mark.parametrize("scale", [1.0, 1e30])
+def test_conditioning_reads_read_only_float64_chunks(tmp_path, center, scale):
+    # np.save keeps float64, and a memory-mapped .npy (as the shards are read) is
+    # read-only: the chunk is conditioned in a copy, never in place.
+    X = np.random.RandomState(0).randn(130, 5) * scale
+    np.save(tmp_path / "pool.npy", X)
+    mapped = np.load(tmp_path / "pool.npy", mmap_mode="r")
+    assert not mapped.flags.writeable
+    Xw, offset, exponent, sq = condition_pool(X, center=center)
+    pool = condition_dask_pool(
+        check_dask_pool(da.from_array(mapped, chunks=(40, 5)), _Named()),
+        _Named(),
+        center,
+    )
+    assert pool.exponent == exponent
+    rtol = 1e-6 if offset.any() else 0  # the means summed per chunk
+    np.testing.assert_allclose(pool.data.compute(), Xw, rtol=rtol, atol=0)
+    np.testing.assert_allclose(pool.sq_norms().compute(), sq, rtol=rtol * 1e-6)
+    np.testing.assert_array_equal(np.load(tmp_path / "pool.npy"), X)
+
+
+def test_dask_dataframe_values_are_conditioned(tmp_path):
+    # pandas 3 hands out read-only values (copy on write): the chunks of a dask
+    # DataFrame's .values are then read-only float64.
+    dd = pytest.importorskip("dask.dataframe")
+    pd = pytest.importorskip("pandas")
+    X = np.random.RandomState(2).randn(60, 3) * 1e30
+    values = dd.from_pandas(pd.DataFrame(X), npartitions=3).values
+    pool = condition_dask_pool(check_dask_pool(values, _Named()), _Named(), False)
+    Xw, _, exponent, sq = condition_pool(X, center=False)
+    assert pool.exponent == exponent != 0
+    np.testing.assert_array_equal(pool.data.compute(), Xw)
+    np.testing.assert_array_equal(pool.sq_norms().compute(), sq)
+
+
+def test_conditioning_leaves_the_chunks_as_they_were():
+    # da.from_array holds the chunks of an in-memory float64 array: scaled in
+    # place, every read after the first saw them scaled once more.
+    X = np.random.RandomState(3).randn(130, 5) * 1e30
+    pool = condition_dask_pool(
+        check_dask_pool(da.from_array(X, chunks=(40, 5)), _Named()), _Named(), False
+    )
+    Xw = condition_pool(X, center=False)[0]
+    for _ in range(3):
+        np.testing.assert_array_equal(pool.data.compute(), Xw)
+        np.testing.assert_array_equal(pool.raw.compute(), X)

@@ -235,3 +235,39 @@ def test_small_spread_warns_as_in_memory(client, blobs):
     with pytest.warns(UserWarning, match="mean squared distance") as chunked:
         TypiClustSampler(normalize=False).fit(da.from_array(X, chunks=700))
     assert str(chunked[0].message) == str(memory[0].message)
+
+
+def _float64_shards(folder, X, sizes):
+    """X written as .npy shards by np.save (float64 kept), opened as skactive
+    select opens a folder: each shard memory-mapped, read-only."""
+    from skactive._dask._io import open_pool
+
+    folder.mkdir()
+    bounds = np.cumsum([0, *sizes, len(X) - sum(sizes)])
+    for i, (start, stop) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+        np.save(folder / f"part_{i:02d}.npy", X[start:stop])
+    return open_pool(folder)[0]
+
+
+def test_typiclust_on_float64_npy_shards_equals_in_memory(client, digits, tmp_path):
+    shards = _float64_shards(tmp_path / "shards", digits, [600, 1])
+    assert shards.dtype == np.float64
+    memory, chunked = _both(digits, shards, _mask(len(digits), 6), 9)
+    _assert_same_selection(memory, chunked)
+
+
+def test_typiclust_on_dask_dataframe_values_equals_in_memory(client, digits):
+    dd = pytest.importorskip("dask.dataframe")
+    pd = pytest.importorskip("pandas")
+    values = dd.from_pandas(pd.DataFrame(digits), npartitions=4).values
+    memory, chunked = _both(digits, values, None, 9)
+    _assert_same_selection(memory, chunked)
+
+
+def test_typiclust_on_a_float64_npy_stack_equals_in_memory(client, digits, tmp_path):
+    # da.from_npy_stack memory-maps its files read-only, as the shards are read.
+    da.to_npy_stack(tmp_path / "stack", da.from_array(digits, chunks=700), axis=0)
+    stack = da.from_npy_stack(tmp_path / "stack")
+    assert stack.dtype == np.float64
+    memory, chunked = _both(digits, stack, _mask(len(digits), 4), 7)
+    _assert_same_selection(memory, chunked)

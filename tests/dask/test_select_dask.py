@@ -12,6 +12,7 @@ from sklearn.datasets import make_blobs
 
 from skactive import CoresetSampler, RandomSampler, TypiClustSampler
 from skactive.cli import main
+from skactive.cli._select import METHODS
 
 da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
@@ -96,6 +97,21 @@ def test_coreset_on_shards_starts_a_cluster_and_picks_the_global_rows(
     assert "computing on a LocalCluster" in err
     expected = CoresetSampler(random_state=0).fit(X).query(None, BUDGET).tolist()
     assert picked(rows) == expected
+
+
+@pytest.mark.parametrize("method", ["typiclust", "coreset"])
+def test_float64_shards_pick_what_the_in_memory_pool_picks(capfd, tmp_path, X, method):
+    # np.save keeps numpy's default float64; the shards are read memory-mapped.
+    # capfd: the workers of coreset's LocalCluster write to the process's stderr.
+    X64 = X.astype(np.float64)
+    folder = write_shards(tmp_path / "shards", X64, [300, 651, 449])
+    status, rows, err = run(capfd, folder, "--method", method)
+    assert status == 0, err
+    assert "Traceback" not in err and "ERROR" not in err
+    sampler = METHODS[method](random_state=0)
+    if method == "typiclust":
+        sampler.set_params(clusterer="sampled")
+    assert picked(rows) == sampler.fit(X64).query(None, BUDGET).tolist()
 
 
 def test_shards_are_concatenated_in_file_name_order_as_text(capsys, tmp_path, X):
@@ -197,12 +213,159 @@ def test_bad_folders_are_one_line_errors(capsys, tmp_path, make, message):
     assert message in err
 
 
-def test_nan_in_a_shard_is_an_error(capsys, tmp_path, X):
+def assert_one_line_error(status, err, message):
+    assert status == 1
+    assert err.count("\n") == 1 and err.startswith("skactive select: error: "), err
+    assert message in err, err
+
+
+def write_by_recipe(store, X, chunk_rows, crash_after=None, batch=None, **options):
+    """The docs' recipe: batches (of whole chunks, unless ``batch`` rows) written
+    as they are computed; ``crash_after`` batches, the encoder fails (the run is
+    interrupted)."""
+    z = zarr.open_array(
+        store, mode="w", shape=X.shape, chunks=(chunk_rows, X.shape[1]), **options
+    )
+    step = batch or chunk_rows
+
+    def embed_in_batches():
+        for k, start in enumerate(range(0, len(X), step)):
+            if k == crash_after:
+                raise RuntimeError("the encoder's job was killed")
+            yield start, X[start : start + step]
+
+    for start, batch in embed_in_batches():
+        z[start : start + len(batch)] = batch
+    return store
+
+
+@pytest.mark.parametrize(
+    "where, value, method",
+    [
+        ("shards", np.nan, "typiclust"),
+        ("shards", np.inf, "coreset"),
+        ("zarr", np.nan, "coreset"),
+        ("zarr", -np.inf, "typiclust"),
+    ],
+)
+def test_non_finite_values_name_the_file_and_the_row(
+    capfd, tmp_path, X, where, value, method
+):
     bad = X.copy()
-    bad[1000, 2] = np.nan
-    folder = write_shards(tmp_path / "shards", bad, [700, 700])
+    bad[1000, 2] = value
+    bad[1003, 0] = value
+    if where == "shards":
+        path = write_shards(tmp_path / "shards", bad, [700, 700])
+        message = "part_01.npy: rows with NaN or infinite values: 300, 303 (rows "
+        message += "1000, 1003 of the pool)"
+    else:
+        path = write_by_recipe(tmp_path / "pool.zarr", bad, 200, dtype="float32")
+        message = "pool.zarr: rows with NaN or infinite values: 1000, 1003"
+    status, _, err = run(capfd, path, "--quiet", "--method", method)
+    assert_one_line_error(status, err, message)
+
+
+def _cut(path, n_bytes):
+    """Cut the last ``n_bytes`` off the file, as an interrupted copy leaves it."""
+    data = path.read_bytes()
+    path.write_bytes(data[:-n_bytes])
+
+
+def test_truncated_shard_names_the_file_and_the_rows_it_holds(capsys, tmp_path, X):
+    folder = write_shards(tmp_path / "shards", X, [700, 700])
+    _cut(folder / "part_01.npy", 100)  # 24-byte rows: 4 rows and 4 bytes
     status, _, err = run(capsys, folder, "--quiet")
-    assert status == 1 and "Input X contains NaN" in err
+    whole = (700 * 24 - 100) // 24
+    assert_one_line_error(
+        status, err, "part_01.npy: truncated: its header says shape (700, 6)"
+    )
+    assert f"rows 0-{whole - 1} whole; write it again (numpy.save)" in err
+
+
+@pytest.mark.parametrize("method", ["typiclust", "coreset"])
+def test_truncated_zarr_chunk_names_the_chunk_and_its_rows(capfd, tmp_path, X, method):
+    store = write_by_recipe(tmp_path / "pool.zarr", X, 200, dtype="float32")
+    chunk = store / "c" / "3" / "0"
+    _cut(chunk, len(chunk.read_bytes()) // 2)
+    status, _, err = run(capfd, store, "--quiet", "--method", method)
+    assert_one_line_error(
+        status, err, "pool.zarr: rows 600-799 cannot be read (chunk file c/3/0: "
+    )
+
+
+@pytest.mark.parametrize(
+    "options, first_missing",
+    [
+        ({"dtype": "float32"}, "c/3/0"),
+        ({"dtype": "float32", "zarr_format": 2}, "3.0"),  # a v2 store
+        ({"dtype": "float64", "fill_value": -1.0}, "c/3/0"),
+    ],
+    ids=["v3", "v2", "fill-value"],
+)
+def test_interrupted_zarr_write_names_the_rows_never_written(
+    capsys, tmp_path, X, options, first_missing
+):
+    store = tmp_path / "pool.zarr"
+    with pytest.raises(RuntimeError, match="killed"):
+        write_by_recipe(store, X, 200, crash_after=3, **options)
+    z = zarr.open_array(store, mode="r")
+    assert z.nchunks_initialized == 3 and z[1399, 0] == z.fill_value
+    status, _, err = run(capsys, store, "--quiet")
+    assert_one_line_error(
+        status,
+        err,
+        f"pool.zarr: rows 600-1399 were never written (4 of 7 row chunks have no "
+        f"chunk file, the first {first_missing}; zarr would read them as the fill "
+        f"value {z.fill_value})",
+    )
+
+
+def test_interrupted_write_in_part_chunks_names_the_rows_from_the_stop(
+    capsys, tmp_path, X
+):
+    # Batches of 150 rows into chunks of 200: the run stops after row 449, inside
+    # chunk 2, whose rows 450-599 zarr wrote as the fill value.
+    store = tmp_path / "pool.zarr"
+    with pytest.raises(RuntimeError, match="killed"):
+        write_by_recipe(store, X, 200, crash_after=3, batch=150, dtype="float32")
+    status, _, err = run(capsys, store, "--quiet")
+    assert_one_line_error(
+        status,
+        err,
+        "pool.zarr: rows 450-1399 were never written (4 of 7 row chunks have no "
+        "chunk file, the first c/3/0;",
+    )
+    assert "finish writing the store from row 450 " in err
+
+
+def test_interrupted_sharded_zarr_write_names_the_rows_never_written(
+    capsys, tmp_path, X
+):
+    store = tmp_path / "pool.zarr"
+    z = zarr.create_array(
+        store, shape=X.shape, chunks=(100, 6), shards=(400, 6), dtype="float32"
+    )
+    z[:800] = X[:800]  # two of the four shards, then the run stops
+    status, _, err = run(capsys, store, "--quiet")
+    assert_one_line_error(
+        status, err, "pool.zarr: rows 800-1399 were never written (2 of 4 row chunks"
+    )
+
+
+@pytest.mark.parametrize("n_rows", [0, 1])
+def test_zarr_store_of_fewer_than_2_rows(capsys, tmp_path, n_rows):
+    store = tmp_path / "pool.zarr"
+    z = zarr.open_array(store, mode="w", shape=(n_rows, 4), chunks=(10, 4), dtype="f4")
+    z[:] = 1.0
+    status, _, err = run(capsys, store, "--quiet", budget=1)
+    assert_one_line_error(status, err, f"need at least 2 rows, got {n_rows}")
+
+
+def test_complete_zarr_store_in_batches_of_chunks(capsys, tmp_path, X):
+    store = write_by_recipe(tmp_path / "pool.zarr", X, 200, dtype="float32")
+    status, rows, err = run(capsys, store)
+    assert status == 0, err
+    assert picked(rows) == typiclust(X)
 
 
 def test_missing_dask_names_the_extra(capsys, tmp_path, X, monkeypatch):
