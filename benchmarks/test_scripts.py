@@ -127,3 +127,25 @@ def test_dask_coreset_runs_small():
     assert all(
         line.endswith("same picks and scores as in memory: True") for line in lines
     )
+
+
+def test_every_sampler_saves_runs_and_builds_tables(tmp_path, capsys):
+    import every_sampler
+
+    if importlib.util.find_spec("skactiveml") is None:
+        names = [n for n in every_sampler.strategies() if not n.startswith("skact")]
+    else:
+        names = list(every_sampler.strategies())
+    args = ["--data", "blobs", "--seeds", "0,1", "--max-labels", "20"]
+    every_sampler.main([*args, "--out", str(tmp_path), "--strategies", *names])
+    saved = sorted(tmp_path.glob("blobs/*/seed*.json"))
+    assert len(saved) == 2 * len(names)
+    # A second run finds every run saved and computes nothing.
+    capsys.readouterr()
+    every_sampler.main([*args, "--out", str(tmp_path), "--strategies", *names])
+    assert capsys.readouterr().out == ""
+    every_sampler.main(["--table", "--data", "blobs", "--out", str(tmp_path)])
+    table = capsys.readouterr().out
+    assert "mean over seeds 0-1 (2)" in table and "| 10 | 20 | mean |" in table
+    rows = [line for line in table.splitlines() if line.startswith("| ")]
+    assert len(rows) == len(names) + 2  # the header, each strategy, the best
