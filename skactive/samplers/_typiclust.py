@@ -46,7 +46,12 @@ _AUTO_SAMPLED_CLUSTER_ABOVE = 1000
 
 
 def _typicality(X, n_neighbors):
-    return 1.0 / (mean_knn_sq_dist(X, n_neighbors) + EPS)
+    # An extreme scale is brought back by a power of two (exact) before the float32
+    # kernel squares the rows, and its square taken out again in float64: beyond
+    # about 1e19 the squares overflow float32, below 1e-19 they vanish.
+    Xw, _, exponent, _ = condition_pool(X, center=False)
+    mean_sq = np.ldexp(mean_knn_sq_dist(Xw, n_neighbors), -2 * exponent)
+    return 1.0 / (mean_sq + EPS)
 
 
 @validate_params(
@@ -67,8 +72,9 @@ def typicality(X, n_neighbors=20):
     Parameters
     ----------
     X : array-like of shape (n_samples, n_features)
-        Features, used as given (normalise them first if wanted). Converted to
-        float32.
+        Features, used as given (normalise them first if wanted). Computed in
+        float32, after a power-of-two rescaling when the magnitudes are extreme
+        (outside about ``[1e-6, 1e6]``), so any finite scale works.
     n_neighbors : int, default=20
         Number of nearest other points to average over; below ``n_samples``.
 
@@ -89,7 +95,7 @@ def typicality(X, n_neighbors=20):
     >>> int(np.argmax(typicality(X, n_neighbors=2)))
     1
     """
-    X = check_array(X, dtype=np.float32, order="C", ensure_min_samples=2)
+    X = check_array(X, dtype=(np.float32, np.float64), order="C", ensure_min_samples=2)
     if n_neighbors >= X.shape[0]:
         raise ValueError(
             f"n_neighbors={n_neighbors} must be below n_samples={X.shape[0]}: a "
