@@ -9,6 +9,7 @@ from scipy import sparse
 from skactive._kernels._exact import safe_row_norms
 from skactive.base import BaseSampler, SamplerTags
 from skactive.neighbors import check_knn_graph, knn_graph
+from skactive.samplers._normalize import warn_if_collapsed
 from skactive.utils._compat import HasMethods, StrOptions
 
 _NEIGHBORS_OPTIONS = {"auto", "exact", "ivf", "pynndescent", "precomputed"}
@@ -35,7 +36,9 @@ def fit_graph(sampler, X, graph=True):
         return None, sparse.csr_array(check_knn_graph(X, X.shape[0]))
     X32 = np.asarray(X, dtype=np.float32)
     if sampler.normalize:
-        X32 = (X / safe_row_norms(X)[:, None]).astype(np.float32)
+        norms = safe_row_norms(X)
+        warn_if_collapsed(sampler, X, norms)
+        X32 = (X / norms[:, None]).astype(np.float32)
     X32 = np.ascontiguousarray(X32)
     if not graph:
         return X32

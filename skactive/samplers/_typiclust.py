@@ -29,6 +29,7 @@ from skactive._kernels._typicality import (
 from skactive.backends import get_backend
 from skactive.base import BaseSampler, SamplerTags
 from skactive.cluster import SampledKMeans
+from skactive.samplers._normalize import warn_if_collapsed
 from skactive.utils._compat import HasMethods, Interval, StrOptions, validate_params
 from skactive.utils._parallel import limit_threads
 from skactive.utils._validation import check_instances
@@ -367,6 +368,7 @@ class TypiClustSampler(BaseSampler):
             if self.normalize:
                 # As sklearn.preprocessing.normalize does: zero rows stay zero.
                 self._norms = safe_row_norms(self.X_fit_)
+                warn_if_collapsed(self, self.X_fit_, self._norms)
 
             def mean_sq_norm():
                 return float(sq_norms.mean())

