@@ -22,6 +22,7 @@ from skactive.samplers._graph import (
     GraphSampler,
     fit_graph,
     graph_reach,
+    in_units_of_X,
     neighbors_constraint,
 )
 from skactive.samplers._uncertainty import estimator_clone, uncertainty_scores
@@ -105,8 +106,10 @@ transformer, default="auto"
         pool or the method is sparse.
     graph_ : scipy.sparse.csr_array of shape (n_samples, n_samples) or None
         The sparse method's neighbour graph, distances on its edges.
-    X_fit_ : ndarray of shape (n_samples, n_features), dtype=float32, or None
-        The (normalised) pool; None with ``neighbors="precomputed"``.
+    X_fit_ : ndarray of shape (n_samples, n_features), or None
+        The pool: its L2-normalised rows in float32, or with ``normalize=False``
+        ``X`` as validated (float32 or float64); None with
+        ``neighbors="precomputed"``.
     n_samples_fit_ : int
         Number of points in the fitted pool.
     n_features_in_ : int
@@ -205,8 +208,11 @@ transformer, default="auto"
             method = "dense" if small else "sparse"
         self.method_ = method
         self.graph_ = self.sample_indices_ = None
+        # The rows the kernel is computed on; their distances are `_scale` times
+        # those of X (see fit_graph). Everything public is in X's units.
+        self._rows, graph, self._scale = fit_graph(self, X, graph=method != "dense")
+        self.X_fit_ = X if not self.normalize and not precomputed else self._rows
         if method == "dense":
-            self.X_fit_ = fit_graph(self, X, graph=False)
             n = X.shape[0]
             if n > self.sample_size:
                 rng = check_random_state(self.random_state)
@@ -217,7 +223,7 @@ transformer, default="auto"
                 _DENSE_BANDWIDTH if self.bandwidth == "auto" else float(self.bandwidth)
             )
             return
-        self.X_fit_, self.graph_ = fit_graph(self, X)
+        self.graph_ = in_units_of_X(graph, self._scale)
         if self.bandwidth == "auto":
             reach = float(np.median(graph_reach(self.graph_)[0]))
             self.bandwidth_ = _SPARSE_REACH_FACTOR * reach if reach > 0 else 1.0
@@ -229,13 +235,14 @@ transformer, default="auto"
         self._kernel_graph = sparse.csr_array(K)
 
     def _gains(self, weights=None, bandwidth=None):
-        """The gains of the fitted method; ``weights`` over the pool."""
+        """The gains of the fitted method; ``weights`` over the pool,
+        ``bandwidth`` in X's units."""
         h = self.bandwidth_ if bandwidth is None else bandwidth
         if self.method_ == "dense":
             cols = self.sample_indices_
             if weights is not None and cols is not None:
                 weights = weights[cols]
-            return DenseGains(self.X_fit_, self.kernel, h, weights, cols)
+            return DenseGains(self._rows, self.kernel, h * self._scale, weights, cols)
         K = self._kernel_graph
         if bandwidth is not None:
             K = self.graph_.copy()
@@ -461,7 +468,9 @@ default="auto"
             weights[block] = 1.0 + uncertainty_scores(proba, "margin")
         weights = np.clip(weights, 0.0, 1.0)
         weights[mask] = 0.0
-        bandwidth = min(self.bandwidth_, _smallest_distance(X[np.flatnonzero(mask)]))
+        # In X's units: the distance between the kernel's rows, over their scale.
+        nearest = _smallest_distance(self._rows[np.flatnonzero(mask)]) / self._scale
+        bandwidth = min(self.bandwidth_, nearest)
         gains = self._gains(weights, bandwidth)
         state = LazyHerding(gains, mask)
         picks, scores = run_greedy(state, budget, log=self._log)

