@@ -88,7 +88,12 @@ transformer, default="auto"
         the graph itself, a sparse matrix of distances (see
         :func:`~skactive.neighbors.check_knn_graph`); the method is then sparse.
     normalize : bool, default=True
-        L2-normalise the rows first, as the authors do.
+        L2-normalise the rows first, as the authors do; fit warns when the
+        normalised rows nearly all point one way (rows sharing an offset much
+        larger than their spread: centre or standardise them first). With
+        ``False`` the features are used as given, in their units (``bandwidth``,
+        ``graph_``); an offset or a scale of ``X`` changes no pick (but ties
+        within rounding).
     verbose : int, default=0
         Print progress (picks done, time) on standard error when positive.
     random_state : int, RandomState instance or None, default=None
@@ -318,7 +323,8 @@ class UHerdingSampler(MaxHerdingSampler):
 default="auto"
         As in :class:`MaxHerdingSampler`.
     normalize : bool, default=True
-        L2-normalise the rows first.
+        As in :class:`MaxHerdingSampler`. The estimator is fitted on the
+        normalised rows, or with ``False`` on ``X`` as given.
     missing_label : int, float, str or None, default=-1
         The label of a masked row whose label is not known yet (pending).
     verbose : int, default=0

@@ -183,7 +183,12 @@ transformer, default="auto"
         transformer's output; see :func:`~skactive.neighbors.check_knn_graph`),
         and ``delta`` must be a float.
     normalize : bool, default=True
-        L2-normalise the rows first, as the authors do on embeddings.
+        L2-normalise the rows first, as the authors do on embeddings; fit warns
+        when the normalised rows nearly all point one way (rows sharing an
+        offset much larger than their spread: centre or standardise them
+        first). With ``False`` the features are used as given, in their units
+        (``delta``, ``balls_``); an offset or a scale of ``X`` changes no pick
+        (but ties within rounding).
     verbose : int, default=0
         Print progress (picks done, time) on standard error when positive.
     random_state : int, RandomState instance or None, default=None

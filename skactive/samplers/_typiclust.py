@@ -136,7 +136,9 @@ class TypiClustSampler(BaseSampler):
         features are used as given; typicality then adds ``1e-5`` to mean squared
         distances in the units of ``X``, which flattens it for features of very
         small scale (fit warns when the mean squared distance between points is
-        below ``1e-2``).
+        below ``1e-2``). With ``True``, fit warns when the normalised rows nearly
+        all point one way (rows sharing an offset much larger than their spread:
+        centre or standardise them first).
     typicality : {"auto", "exact", "sampled"}, default="auto"
         How typicality is computed in a picked cluster of ``m`` candidates.
 
