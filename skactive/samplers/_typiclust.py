@@ -46,11 +46,18 @@ _AUTO_SAMPLED_TYPICALITY_ABOVE = 16e9
 _AUTO_SAMPLED_CLUSTER_ABOVE = 1000
 
 
+# typicality() centres X in float64 when its mean is more than this many times its
+# spread (see skactive.samplers._graph, the same rule).
+_TYPICALITY_CENTER_ABOVE = 32.0
+
+
 def _typicality(X, n_neighbors):
-    # An extreme scale is brought back by a power of two (exact) before the float32
-    # kernel squares the rows, and its square taken out again in float64: beyond
-    # about 1e19 the squares overflow float32, below 1e-19 they vanish.
-    Xw, _, exponent, _ = condition_pool(X, center=False)
+    # Before the one rounding to float32: a large offset is taken off in float64
+    # (rounded first, X + 1e5 keeps 1e-2 of its unit differences), and an extreme
+    # scale is brought back by a power of two (exact), its square taken out again
+    # in float64 (beyond about 1e19 the squares overflow float32, below 1e-19 they
+    # vanish). Other pools are rounded as they are.
+    Xw, _, exponent, _ = condition_pool(X, center=_TYPICALITY_CENTER_ABOVE)
     mean_sq = np.ldexp(mean_knn_sq_dist(Xw, n_neighbors), -2 * exponent)
     return 1.0 / (mean_sq + EPS)
 
@@ -74,8 +81,9 @@ def typicality(X, n_neighbors=20):
     ----------
     X : array-like of shape (n_samples, n_features)
         Features, used as given (normalise them first if wanted). Computed in
-        float32, after a power-of-two rescaling when the magnitudes are extreme
-        (outside about ``[1e-6, 1e6]``), so any finite scale works.
+        float32, after centring in float64 when the mean is more than 32 times
+        the spread and a power-of-two rescaling when the magnitudes are extreme
+        (outside about ``[1e-6, 1e6]``), so any finite offset and scale work.
     n_neighbors : int, default=20
         Number of nearest other points to average over; below ``n_samples``.
 

@@ -287,3 +287,14 @@ def test_unnormalised_coverage_picks_do_not_move_under_offset_or_scale(name, tra
         )
     else:
         np.testing.assert_allclose(got.bandwidth_, ref.bandwidth_ * s, rtol=1e-6)
+
+
+@pytest.mark.parametrize("offset", [1e3, 1e5])
+def test_typicality_of_an_offset_float64_pool_is_that_of_the_pool(offset):
+    X = np.random.RandomState(0).normal(size=(120, 6)) * 0.1
+    for k in (1, 5, 20):
+        np.testing.assert_allclose(
+            typicality(X + offset, n_neighbors=k),
+            brute_force_typicality(X, k),
+            rtol=2e-4,
+        )
