@@ -18,8 +18,9 @@ digits, 1.2 on MNIST, 1.5 for the median of 1,800 ``make_blobs`` pools and 0.017
 for the smallest, 0.0066 on raw wine (one column dominates). Rows sharing an
 offset ``c`` times their standard deviation (per feature) give about ``2 / c^2``:
 the warning fires from ``c`` of about 110 to 140 (an offset of 197 on
-``make_blobs(300, centers=3)``, 603 on digits, 8,883 on MNIST), where TypiClust's
-picks become index order from about 1,700 (3,000 on those blobs, 1e5 on digits).
+``make_blobs(300, centers=3)``, 603 on digits, 8,883 on MNIST), well before
+TypiClust's picks become index order (``c`` of about 1,700 on those blobs, an
+offset of 3,000; 23,000 on digits, an offset of 1e5).
 The check costs two float64 passes over the pool (0.08 s at 200,000 x 64).
 """
 
