@@ -24,6 +24,7 @@ offset of 3,000; 23,000 on digits, an offset of 1e5).
 The check costs two float64 passes over the pool (0.08 s at 200,000 x 64).
 """
 
+import contextlib
 import os
 import sys
 import warnings
@@ -70,21 +71,42 @@ def _caller_stacklevel():
     return level
 
 
-def warn_if_collapsed(sampler, X, norms):
+# The start of the warning, as a filter matches it.
+_COLLAPSE_MATCH = r".*the rows of X, divided by their norms, all point in nearly one"
+
+
+def warn_if_collapsed(sampler, X, norms, by_estimator=False):
     """Warn when the rows of ``X`` divided by ``norms`` (what ``sampler`` selects
-    on with ``normalize=True``) nearly all point in one direction; returns the
-    measure (see the module's docstring)."""
+    on with ``normalize=True``, or what its default estimator learns from when
+    ``by_estimator``) nearly all point in one direction; returns whether it
+    warned (see the module's docstring for the measure)."""
     spread = unit_rows_spread(X, norms)
-    if spread < COLLAPSE_SPREAD:
-        warnings.warn(
-            f"{type(sampler).__name__}(normalize=True): the rows of X, divided by "
-            "their norms, all point in nearly one direction (the mean squared "
-            f"distance between them is {spread:.2g}, below {COLLAPSE_SPREAD:g}): "
-            "X shares an offset much larger than its spread, and the picks follow "
-            "the row order more than the data. Centre or standardise the features "
-            "first (X - X.mean(axis=0), or a StandardScaler before the sampler in "
-            "a Pipeline), or pass normalize=False.",
-            UserWarning,
-            stacklevel=_caller_stacklevel(),
-        )
-    return spread
+    if spread >= COLLAPSE_SPREAD:
+        return False
+    name = type(sampler).__name__
+    if by_estimator:
+        who = f"{name}(estimator=None), whose default estimator normalises the rows"
+        other = "pass an estimator that does not divide the rows by their norms"
+    else:
+        who, other = f"{name}(normalize=True)", "pass normalize=False"
+    warnings.warn(
+        f"{who}: the rows of X, divided by their norms, all point in nearly one "
+        f"direction (the mean squared distance between them is {spread:.2g}, "
+        f"below {COLLAPSE_SPREAD:g}): X shares an offset much larger than its "
+        "spread, and what told the rows apart is lost (picks can follow the row "
+        "order). Centre or standardise the features first (X - X.mean(axis=0), "
+        f"or a StandardScaler before the sampler in a Pipeline), or {other}.",
+        UserWarning,
+        stacklevel=_caller_stacklevel(),
+    )
+    return True
+
+
+@contextlib.contextmanager
+def collapse_told(told):
+    """Silence the collapse warning of the samplers fitted inside when ``told``:
+    the caller gave it already, for the same pool."""
+    with warnings.catch_warnings():
+        if told:
+            warnings.filterwarnings("ignore", _COLLAPSE_MATCH, UserWarning)
+        yield

@@ -10,8 +10,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import Normalizer
 from sklearn.utils.validation import check_array
 
-from skactive._kernels._exact import row_blocks
+from skactive._kernels._exact import row_blocks, safe_row_norms
 from skactive.base import BaseSampler, SamplerTags, _split_details, get_sampler_tags
+from skactive.samplers._normalize import collapse_told, warn_if_collapsed
 from skactive.utils._compat import HasMethods, StrOptions
 from skactive.utils._validation import check_instances
 
@@ -275,7 +276,11 @@ class UncertaintySampler(BaseSampler):
                     "measure='margin', which can rank by decision_function."
                 )
         self.X_fit_ = X
-        self.fallback_ = clone(self._fallback()).fit(X)
+        told = self.estimator is None and warn_if_collapsed(
+            self, X, safe_row_norms(X), by_estimator=True
+        )
+        with collapse_told(told):  # the default fallback would say it again
+            self.fallback_ = clone(self._fallback()).fit(X)
 
     def _query(self, mask, budget, rng, y):
         known = None if y is None else y.known

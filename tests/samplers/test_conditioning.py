@@ -20,6 +20,7 @@ from sklearn.preprocessing import Normalizer, StandardScaler, normalize
 from skactive import (
     BADGESampler,
     BudgetSwitchSampler,
+    CoresetSampler,
     MaxHerdingSampler,
     ProbCoverSampler,
     TypiClustSampler,
@@ -156,8 +157,29 @@ def test_normalize_warns_when_the_rows_collapse_to_one_direction(sampler):
         with pytest.warns(UserWarning, match="Centre or standardise") as record:
             sampler().fit(pool)
         message = str(record[0].message)
-        assert "normalize=True" in message and "StandardScaler" in message
-        assert record[0].filename == __file__  # it points at the user's line
+        assert "StandardScaler" in message
+        if sampler is not BudgetSwitchSampler:  # there: its TypiClust member's
+            assert message.startswith(sampler.__name__)
+        assert all(r.filename == __file__ for r in record)  # at the user's line
+
+
+@pytest.mark.parametrize("sampler", [UncertaintySampler, BADGESampler])
+def test_default_estimator_warns_once_on_collapsed_rows(sampler):
+    # The default estimator normalises the rows: it is told whatever the fallback,
+    # and once (the default fallback, TypiClust, would say it again).
+    X, _ = make_blobs(n_samples=300, centers=3, random_state=0)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        sampler().fit(X + 1e5)
+        sampler(fallback=CoresetSampler()).fit(X + 1e5)
+    told = [str(r.message) for r in record if "one direction" in str(r.message)]
+    assert len(told) == 2
+    assert all(m.startswith(f"{sampler.__name__}(estimator=None)") for m in told)
+    # An estimator that does not normalise, and a fallback that does not either.
+    model = make_pipeline(StandardScaler(), LogisticRegression())
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*one direction")
+        sampler(model, fallback=CoresetSampler()).fit(X + 1e5)
 
 
 @pytest.mark.parametrize("offset", [1e4, 1e5])
