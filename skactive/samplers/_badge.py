@@ -48,7 +48,8 @@ class BADGESampler(BaseSampler):
     estimator : estimator or None, default=None
         A linear classifier with ``predict_proba`` (LogisticRegression, or a
         Pipeline ending in one), cloned at each query. ``None``:
-        :func:`~skactive.samplers._uncertainty.default_estimator`.
+        :func:`~skactive.samplers._uncertainty.default_estimator` (fit warns when
+        the rows it normalises nearly all point one way).
     fallback : sampler or None, default=None
         The feature-only sampler for fewer than two labeled classes; ``None``:
         ``TypiClustSampler(random_state=random_state)``.

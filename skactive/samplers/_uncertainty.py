@@ -164,7 +164,8 @@ class UncertaintySampler(BaseSampler):
         A classifier with ``predict_proba`` (or, for ``measure="margin"``,
         ``decision_function``), cloned at each query. ``None``:
         :func:`default_estimator`, a LogisticRegression with ``C=10`` on
-        L2-normalised rows.
+        L2-normalised rows (fit warns when those rows nearly all point one way:
+        centre or standardise the features first).
     measure : {"margin", "entropy", "least_confident"}, default="margin"
         How uncertainty is scored (see :func:`uncertainty_scores`).
     fallback : sampler or None, default=None
