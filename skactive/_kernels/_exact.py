@@ -277,13 +277,17 @@ def condition_pool(X, center=True):
     ----------
     X : ndarray of shape (n_samples, n_features), float32 or float64
         Finite values.
-    center : bool or "auto", default=True
+    center : bool, "auto" or float, default=True
         Shift by the column means. ``"auto"``: only when they are larger than the
         spread of the pool; the rounding bound of the kernels grows with the norms,
         so a smaller offset costs little and is not worth a copy of the pool, but
         the float32 values then differ (by rounding) from those of a translated
-        ``X``. Use ``True`` where the picks must not depend on translation at all
-        (an algorithm that amplifies rounding, as k-means does).
+        ``X``. A float ``r``: only when the norm of the means is more than ``r``
+        times the spread (``"auto"`` is ``r = 1``), which leaves the values of
+        pools with a smaller offset as they are, to the bit. The spread is the
+        root of the total variance. Use ``True`` where the picks must not depend
+        on translation at all (an algorithm that amplifies rounding, as k-means
+        does).
 
     Returns
     -------
@@ -315,7 +319,8 @@ def condition_pool(X, center=True):
     if center and n:
         mean = total / n
         mean_sq = float(mean @ mean)
-        if center is True or mean_sq > float(sq.mean()) - mean_sq:
+        ratio = 1.0 if center == "auto" else float(center)
+        if center is True or mean_sq > ratio**2 * (float(sq.mean()) - mean_sq):
             offset = mean
             top += np.sqrt(mean_sq)  # bounds the largest centred norm
     exponent = 0

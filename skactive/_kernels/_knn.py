@@ -92,7 +92,9 @@ def knn_among(Xw, X, queries, cands, n_neighbors, err, block_size=BLOCK_SIZE):
     return neighbors, sq_dists
 
 
-def within_radius(Xw, X, radius, err, max_entries=None, block_size=BLOCK_SIZE):
+def within_radius(
+    Xw, X, radius, err, max_entries=None, block_size=BLOCK_SIZE, unit=1.0
+):
     """Every pair of rows closer than ``radius``, as a CSR matrix of distances.
 
     The float32 distances of a block leave as candidates every pair within the
@@ -100,12 +102,16 @@ def within_radius(Xw, X, radius, err, max_entries=None, block_size=BLOCK_SIZE):
     same on every CPU) decide, strictly: row ``i`` holds the ``j`` with
     ``sqrt(sum((X[i] - X[j]) ** 2)) < radius``, itself included, by distance then
     column. Returns None as soon as more than ``max_entries`` pairs are found.
+    ``Xw`` are the float32 working rows of ``X``: distances between them are
+    ``unit`` (a power of two, the ``2 ** exponent`` of
+    :func:`~skactive._kernels._exact.condition_pool`) times those of ``X``, and
+    ``err`` bounds their rounding.
     """
     from scipy import sparse
 
     n = X.shape[0]
     X_sq = row_sq_norms(Xw)
-    limit = radius**2 + 2 * err
+    limit = (radius * unit) ** 2 + 2 * err
     rows_of, cols_of, dists = [], [], []
     total = 0
     step = _row_step(n, block_size)

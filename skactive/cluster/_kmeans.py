@@ -24,6 +24,21 @@ from skactive.utils._compat import Interval, StrOptions, _fit_context
 
 # k-means++ seeds on all the training points up to this many.
 _SEED_POINTS = 20_000
+# fit brings data whose largest magnitude lies outside [2**-_SCALE_EXP, 2**_SCALE_EXP]
+# to [0.5, 1) by a power of two (exact) first: float32 squares of 1e20 overflow, and
+# those of 1e-30 vanish. Inside, the data is used as it is.
+_SCALE_EXP = 32
+
+
+def _working_exponent(X):
+    """The power of two ``fit`` multiplies ``X`` by: 0 unless its largest
+    magnitude is extreme."""
+    if X.size == 0:
+        return 0
+    top = max(abs(float(X.max())), abs(float(X.min())))
+    if top == 0 or 2.0**-_SCALE_EXP <= top <= 2.0**_SCALE_EXP:
+        return 0
+    return -int(np.frexp(top)[1])
 
 
 class SampledKMeans(ClusterMixin, BaseEstimator):
@@ -159,6 +174,10 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
         """
         X = validate_data(self, X, dtype=(np.float64, np.float32), order="C")
         backend = get_backend(self.device, type(self).__name__)
+        # Extreme magnitudes: the rows times a power of two, centroids and inertia
+        # brought back to X's units after the training.
+        self._exponent = _working_exponent(X)
+        X = self._working(X)
         norms = safe_row_norms(X) if self.normalize else None
         rng = check_random_state(self.random_state)
         rows = self._training_rows(X.shape[0], rng)
@@ -168,8 +187,16 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
         if norms is not None:
             sample /= norms[rows, None]
         self._train(sample, rng)
+        if self._exponent and not self.normalize:
+            self.cluster_centers_ = np.ldexp(self.cluster_centers_, -self._exponent)
+            self.inertia_ = float(np.ldexp(self.inertia_, -2 * self._exponent))
         self.labels_ = self._assign(X, norms, backend)
         return self
+
+    def _working(self, X):
+        """``X`` times the power of two of the fit (``X`` itself when none)."""
+        exponent = getattr(self, "_exponent", 0)
+        return X if exponent == 0 else np.ldexp(X, exponent).astype(X.dtype, copy=False)
 
     def _training_rows(self, n, rng):
         """The ascending rows of a pool of ``n`` the centroids are trained on (all
@@ -208,7 +235,8 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
         self.n_training_samples_ = n_train
 
     def _assign(self, X, norms=None, backend=NUMPY):
-        """Nearest centroid of each row of ``X`` (divided by ``norms`` if given).
+        """Nearest centroid of each row of ``X`` (divided by ``norms`` if given),
+        ``X`` in the units of the fit's working rows (:meth:`_working`).
 
         The distances are float32, on rows and centroids shifted by the centroids'
         mean (so the matrix-product form keeps its precision); a row whose two
@@ -216,6 +244,8 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
         again in float64, so the labels are the same on every CPU.
         """
         centers = self.cluster_centers_
+        if getattr(self, "_exponent", 0) and not self.normalize:
+            centers = np.ldexp(centers, self._exponent)  # in the units of X here
         shift = centers.mean(axis=0)
         C = (centers - shift).astype(np.float32)
         norms32 = None if norms is None else norms.astype(np.float32)
@@ -265,6 +295,7 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
         X = validate_data(
             self, X, dtype=(np.float64, np.float32), order="C", reset=False
         )
+        X = self._working(X)
         norms = safe_row_norms(X) if self.normalize else None
         return self._assign(X, norms, get_backend(self.device, type(self).__name__))
 

@@ -7,9 +7,10 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
-from skactive._kernels._exact import row_blocks
+from skactive._kernels._exact import row_blocks, safe_row_norms
 from skactive._kernels._greedy import DSquaredSeeding, run_greedy
 from skactive.base import BaseSampler, SamplerTags
+from skactive.samplers._normalize import collapse_told, warn_if_collapsed
 from skactive.samplers._uncertainty import (
     check_fallback,
     default_estimator,
@@ -48,7 +49,8 @@ class BADGESampler(BaseSampler):
     estimator : estimator or None, default=None
         A linear classifier with ``predict_proba`` (LogisticRegression, or a
         Pipeline ending in one), cloned at each query. ``None``:
-        :func:`~skactive.samplers._uncertainty.default_estimator`.
+        :func:`~skactive.samplers._uncertainty.default_estimator` (fit warns when
+        the rows it normalises nearly all point one way).
     fallback : sampler or None, default=None
         The feature-only sampler for fewer than two labeled classes; ``None``:
         ``TypiClustSampler(random_state=random_state)``. A sampler that reads
@@ -126,8 +128,12 @@ class BADGESampler(BaseSampler):
         check_instances(self, ("estimator", "fallback"))
         check_fallback(self.fallback)
         self.X_fit_ = X
+        told = self.estimator is None and warn_if_collapsed(
+            self, X, safe_row_norms(X), by_estimator=True
+        )
         fallback = default_fallback(self.fallback, self.random_state)
-        self.fallback_ = clone(fallback).fit(X)
+        with collapse_told(told):  # the default fallback would say it again
+            self.fallback_ = clone(fallback).fit(X)
 
     def _query(self, mask, budget, rng, y):
         if y is None or len(np.unique(y.labels)) < 2:

@@ -6,12 +6,18 @@ graph, and the ``neighbors`` parameter."""
 import numpy as np
 from scipy import sparse
 
-from skactive._kernels._exact import safe_row_norms
+from skactive._kernels._exact import condition_pool, safe_row_norms
 from skactive.base import BaseSampler, SamplerTags
 from skactive.neighbors import check_knn_graph, knn_graph
+from skactive.samplers._normalize import warn_if_collapsed
 from skactive.utils._compat import HasMethods, StrOptions
 
 _NEIGHBORS_OPTIONS = {"auto", "exact", "ivf", "pynndescent", "precomputed"}
+# With normalize=False the pool is centred (in float64, before the rounding to
+# float32) when its mean is more than this many times its spread: then float32
+# would keep less than 1/32 of its precision for the differences between rows. A
+# pool closer to the origin is rounded as it is, its picks unchanged to the bit.
+_CENTER_ABOVE = 32.0
 
 
 def neighbors_constraint():
@@ -20,11 +26,20 @@ def neighbors_constraint():
 
 
 def fit_graph(sampler, X, graph=True):
-    """The pool as the coverage samplers see it, and its neighbour graph: the
-    rows L2-normalised (when ``sampler.normalize``) in float32, and
-    :func:`~skactive.neighbors.knn_graph` of them at ``sampler.n_neighbors``.
-    With ``neighbors="precomputed"``, ``X`` is the graph: ``(None, graph)``.
-    With ``graph=False``, only the rows."""
+    """The pool as the coverage samplers compute on it, and its neighbour graph.
+
+    Returns ``(rows, graph, scale)``. ``rows``: float32, the rows L2-normalised
+    (when ``sampler.normalize``), else ``X`` as
+    :func:`~skactive._kernels._exact.condition_pool` makes it: centred in float64,
+    before the rounding to float32, when its mean is more than 32 times its
+    spread, and multiplied by ``scale``, a power of two, when its
+    magnitudes are extreme, so that the float32 kernels neither cancel, nor
+    underflow, nor overflow. A distance between ``rows`` is ``scale`` times the
+    distance in ``X`` (1 when normalised). ``graph``:
+    :func:`~skactive.neighbors.knn_graph` of ``rows`` at ``sampler.n_neighbors``
+    (distances between ``rows``; None with ``graph=False``). With
+    ``neighbors="precomputed"``, ``X`` is the graph: ``(None, graph, 1.0)``.
+    """
     if sampler.neighbors == "precomputed":
         if not sparse.issparse(X):
             raise TypeError(
@@ -32,20 +47,36 @@ def fit_graph(sampler, X, graph=True):
                 "shape (n_samples, n_samples) with distances on its edges "
                 f"(KNeighborsTransformer's output); got a dense {type(X).__name__}."
             )
-        return None, sparse.csr_array(check_knn_graph(X, X.shape[0]))
-    X32 = np.asarray(X, dtype=np.float32)
+        return None, sparse.csr_array(check_knn_graph(X, X.shape[0])), 1.0
+    scale = 1.0
     if sampler.normalize:
-        X32 = (X / safe_row_norms(X)[:, None]).astype(np.float32)
+        norms = safe_row_norms(X)
+        warn_if_collapsed(sampler, X, norms)
+        X32 = (X / norms[:, None]).astype(np.float32)
+    else:
+        X32, _, exponent, _ = condition_pool(X, center=_CENTER_ABOVE)
+        scale = 2.0**exponent
     X32 = np.ascontiguousarray(X32)
     if not graph:
-        return X32
+        return X32, None, scale
     graph = knn_graph(
         X32,
         sampler.n_neighbors,
         algorithm=sampler.neighbors,
         random_state=sampler.random_state,
     )
-    return X32, sparse.csr_array(graph)
+    return X32, sparse.csr_array(graph), scale
+
+
+def in_units_of_X(graph, scale):
+    """``graph`` (distances between the rows of :func:`fit_graph`) with its
+    distances divided by ``scale``: in ``X``'s units (float64, exact); ``graph``
+    itself when ``scale`` is 1."""
+    if scale == 1.0:
+        return graph
+    out = graph.copy()
+    out.data = out.data.astype(np.float64) / scale
+    return out
 
 
 def graph_reach(graph):

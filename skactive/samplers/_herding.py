@@ -22,6 +22,7 @@ from skactive.samplers._graph import (
     GraphSampler,
     fit_graph,
     graph_reach,
+    in_units_of_X,
     neighbors_constraint,
 )
 from skactive.samplers._uncertainty import estimator_clone, uncertainty_scores
@@ -87,7 +88,12 @@ transformer, default="auto"
         the graph itself, a sparse matrix of distances (see
         :func:`~skactive.neighbors.check_knn_graph`); the method is then sparse.
     normalize : bool, default=True
-        L2-normalise the rows first, as the authors do.
+        L2-normalise the rows first, as the authors do; fit warns when the
+        normalised rows nearly all point one way (rows sharing an offset much
+        larger than their spread: centre or standardise them first). With
+        ``False`` the features are used as given, in their units (``bandwidth``,
+        ``graph_``); an offset or a scale of ``X`` changes no pick (but ties
+        within rounding).
     verbose : int, default=0
         Print progress (picks done, time) on standard error when positive.
     random_state : int, RandomState instance or None, default=None
@@ -105,8 +111,10 @@ transformer, default="auto"
         pool or the method is sparse.
     graph_ : scipy.sparse.csr_array of shape (n_samples, n_samples) or None
         The sparse method's neighbour graph, distances on its edges.
-    X_fit_ : ndarray of shape (n_samples, n_features), dtype=float32, or None
-        The (normalised) pool; None with ``neighbors="precomputed"``.
+    X_fit_ : ndarray of shape (n_samples, n_features), or None
+        The pool: its L2-normalised rows in float32, or with ``normalize=False``
+        ``X`` as validated (float32 or float64); None with
+        ``neighbors="precomputed"``.
     n_samples_fit_ : int
         Number of points in the fitted pool.
     n_features_in_ : int
@@ -205,8 +213,11 @@ transformer, default="auto"
             method = "dense" if small else "sparse"
         self.method_ = method
         self.graph_ = self.sample_indices_ = None
+        # The rows the kernel is computed on; their distances are `_scale` times
+        # those of X (see fit_graph). Everything public is in X's units.
+        self._rows, graph, self._scale = fit_graph(self, X, graph=method != "dense")
+        self.X_fit_ = X if not self.normalize and not precomputed else self._rows
         if method == "dense":
-            self.X_fit_ = fit_graph(self, X, graph=False)
             n = X.shape[0]
             if n > self.sample_size:
                 rng = check_random_state(self.random_state)
@@ -217,7 +228,7 @@ transformer, default="auto"
                 _DENSE_BANDWIDTH if self.bandwidth == "auto" else float(self.bandwidth)
             )
             return
-        self.X_fit_, self.graph_ = fit_graph(self, X)
+        self.graph_ = in_units_of_X(graph, self._scale)
         if self.bandwidth == "auto":
             reach = float(np.median(graph_reach(self.graph_)[0]))
             self.bandwidth_ = _SPARSE_REACH_FACTOR * reach if reach > 0 else 1.0
@@ -229,13 +240,14 @@ transformer, default="auto"
         self._kernel_graph = sparse.csr_array(K)
 
     def _gains(self, weights=None, bandwidth=None):
-        """The gains of the fitted method; ``weights`` over the pool."""
+        """The gains of the fitted method; ``weights`` over the pool,
+        ``bandwidth`` in X's units."""
         h = self.bandwidth_ if bandwidth is None else bandwidth
         if self.method_ == "dense":
             cols = self.sample_indices_
             if weights is not None and cols is not None:
                 weights = weights[cols]
-            return DenseGains(self.X_fit_, self.kernel, h, weights, cols)
+            return DenseGains(self._rows, self.kernel, h * self._scale, weights, cols)
         K = self._kernel_graph
         if bandwidth is not None:
             K = self.graph_.copy()
@@ -311,7 +323,8 @@ class UHerdingSampler(MaxHerdingSampler):
 default="auto"
         As in :class:`MaxHerdingSampler`.
     normalize : bool, default=True
-        L2-normalise the rows first.
+        As in :class:`MaxHerdingSampler`. The estimator is fitted on the
+        normalised rows, or with ``False`` on ``X`` as given.
     missing_label : int, float, str or None, default=-1
         The label of a masked row whose label is not known yet (pending).
     verbose : int, default=0
@@ -461,7 +474,9 @@ default="auto"
             weights[block] = 1.0 + uncertainty_scores(proba, "margin")
         weights = np.clip(weights, 0.0, 1.0)
         weights[mask] = 0.0
-        bandwidth = min(self.bandwidth_, _smallest_distance(X[np.flatnonzero(mask)]))
+        # In X's units: the distance between the kernel's rows, over their scale.
+        nearest = _smallest_distance(self._rows[np.flatnonzero(mask)]) / self._scale
+        bandwidth = min(self.bandwidth_, nearest)
         gains = self._gains(weights, bandwidth)
         state = LazyHerding(gains, mask)
         picks, scores = run_greedy(state, budget, log=self._log)

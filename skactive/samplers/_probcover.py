@@ -24,6 +24,7 @@ from skactive.samplers._graph import (
     GraphSampler,
     fit_graph,
     graph_reach,
+    in_units_of_X,
     neighbors_constraint,
 )
 from skactive.utils._compat import Interval, StrOptions
@@ -182,7 +183,12 @@ transformer, default="auto"
         transformer's output; see :func:`~skactive.neighbors.check_knn_graph`),
         and ``delta`` must be a float.
     normalize : bool, default=True
-        L2-normalise the rows first, as the authors do on embeddings.
+        L2-normalise the rows first, as the authors do on embeddings; fit warns
+        when the normalised rows nearly all point one way (rows sharing an
+        offset much larger than their spread: centre or standardise them
+        first). With ``False`` the features are used as given, in their units
+        (``delta``, ``balls_``); an offset or a scale of ``X`` changes no pick
+        (but ties within rounding).
     verbose : int, default=0
         Print progress (picks done, time) on standard error when positive.
     random_state : int, RandomState instance or None, default=None
@@ -299,7 +305,8 @@ transformer, default="auto"
                 'neighbors="precomputed" does not give: pass delta as a float '
                 'and balls="graph" or "auto".'
             )
-        X32, graph = fit_graph(self, X)
+        # Distances between the rows X32 are `scale` times those of X.
+        X32, graph, scale = fit_graph(self, X)
         if self.delta == "auto":
             n_classes = min(self.n_classes, X.shape[0])
             km = SampledKMeans(n_classes, random_state=self.random_state).fit(X32)
@@ -310,8 +317,8 @@ transformer, default="auto"
                 warnings.warn(
                     'delta="auto": finding every point\'s nearest point of another '
                     "cluster exactly would take too long on this pool, so lower "
-                    f"bounds were used for some; delta={delta:.4g} is at most the "
-                    "purity rule's.",
+                    f"bounds were used for some; delta={delta / scale:.4g} is at "
+                    "most the purity rule's.",
                     UserWarning,
                     stacklevel=3,
                 )
@@ -321,32 +328,37 @@ transformer, default="auto"
             if not np.isfinite(delta):  # one cluster: every ball is pure
                 delta = float(graph_reach(graph)[0].max()) * (1 + 1e-9) or 1.0
         else:
-            delta = float(self.delta)
-        self.delta_ = delta
+            delta = float(self.delta) * scale
+        self.delta_ = delta / scale
         self.balls_ = None
         n = graph.shape[0]
         if self.balls == "exact" or (
             self.balls == "auto" and not precomputed and n <= _EXACT_BALLS_UP_TO
         ):
             cap = None if self.balls == "exact" else _EXACT_BALLS_MEAN * n
-            Xw, _, _, sq = condition_pool(X32, center="auto")
+            Xw, _, exponent, sq = condition_pool(X32, center="auto")
             err = sq_dist_error(X32.shape[1], float(np.sqrt(sq.max())))
-            self.balls_ = within_radius(Xw, X32, delta, err, cap)
+            self.balls_ = within_radius(Xw, X32, delta, err, cap, unit=2.0**exponent)
         if self.balls_ is not None:
+            self.balls_ = in_units_of_X(self.balls_, scale)
             self.balls_method_, self.n_truncated_ = "exact", 0
             return
         self.balls_method_ = "graph"
         keep = graph.data < delta
         rows = np.repeat(np.arange(n), np.diff(graph.indptr))
-        self.balls_ = sparse.csr_array(
-            (graph.data[keep], (rows[keep], graph.indices[keep])), shape=graph.shape
+        self.balls_ = in_units_of_X(
+            sparse.csr_array(
+                (graph.data[keep], (rows[keep], graph.indices[keep])),
+                shape=graph.shape,
+            ),
+            scale,
         )
         reach, whole = graph_reach(graph)
         self.n_truncated_ = int(np.count_nonzero((reach < delta) & ~whole))
         if self.n_truncated_ > _TRUNCATED_WARN * X.shape[0]:
             warnings.warn(
                 f"{self.n_truncated_} of {X.shape[0]} balls of radius delta="
-                f"{delta:.4g} reach past their n_neighbors={self.n_neighbors} "
+                f"{self.delta_:.4g} reach past their n_neighbors={self.n_neighbors} "
                 "nearest neighbours and are truncated; raise n_neighbors or "
                 "lower delta.",
                 UserWarning,

@@ -29,6 +29,7 @@ from skactive._kernels._typicality import (
 from skactive.backends import get_backend
 from skactive.base import BaseSampler, SamplerTags
 from skactive.cluster import SampledKMeans
+from skactive.samplers._normalize import warn_if_collapsed
 from skactive.utils._compat import HasMethods, Interval, StrOptions, validate_params
 from skactive.utils._parallel import limit_threads
 from skactive.utils._validation import check_instances
@@ -45,8 +46,20 @@ _AUTO_SAMPLED_TYPICALITY_ABOVE = 16e9
 _AUTO_SAMPLED_CLUSTER_ABOVE = 1000
 
 
+# typicality() centres X in float64 when its mean is more than this many times its
+# spread (see skactive.samplers._graph, the same rule).
+_TYPICALITY_CENTER_ABOVE = 32.0
+
+
 def _typicality(X, n_neighbors):
-    return 1.0 / (mean_knn_sq_dist(X, n_neighbors) + EPS)
+    # Before the one rounding to float32: a large offset is taken off in float64
+    # (rounded first, X + 1e5 keeps 1e-2 of its unit differences), and an extreme
+    # scale is brought back by a power of two (exact), its square taken out again
+    # in float64 (beyond about 1e19 the squares overflow float32, below 1e-19 they
+    # vanish). Other pools are rounded as they are.
+    Xw, _, exponent, _ = condition_pool(X, center=_TYPICALITY_CENTER_ABOVE)
+    mean_sq = np.ldexp(mean_knn_sq_dist(Xw, n_neighbors), -2 * exponent)
+    return 1.0 / (mean_sq + EPS)
 
 
 @validate_params(
@@ -67,8 +80,10 @@ def typicality(X, n_neighbors=20):
     Parameters
     ----------
     X : array-like of shape (n_samples, n_features)
-        Features, used as given (normalise them first if wanted). Converted to
-        float32.
+        Features, used as given (normalise them first if wanted). Computed in
+        float32, after centring in float64 when the mean is more than 32 times
+        the spread and a power-of-two rescaling when the magnitudes are extreme
+        (outside about ``[1e-6, 1e6]``), so any finite offset and scale work.
     n_neighbors : int, default=20
         Number of nearest other points to average over; below ``n_samples``.
 
@@ -89,7 +104,7 @@ def typicality(X, n_neighbors=20):
     >>> int(np.argmax(typicality(X, n_neighbors=2)))
     1
     """
-    X = check_array(X, dtype=np.float32, order="C", ensure_min_samples=2)
+    X = check_array(X, dtype=(np.float32, np.float64), order="C", ensure_min_samples=2)
     if n_neighbors >= X.shape[0]:
         raise ValueError(
             f"n_neighbors={n_neighbors} must be below n_samples={X.shape[0]}: a "
@@ -129,7 +144,9 @@ class TypiClustSampler(BaseSampler):
         features are used as given; typicality then adds ``1e-5`` to mean squared
         distances in the units of ``X``, which flattens it for features of very
         small scale (fit warns when the mean squared distance between points is
-        below ``1e-2``).
+        below ``1e-2``). With ``True``, fit warns when the normalised rows nearly
+        all point one way (rows sharing an offset much larger than their spread:
+        centre or standardise them first).
     typicality : {"auto", "exact", "sampled"}, default="auto"
         How typicality is computed in a picked cluster of ``m`` candidates.
 
@@ -361,6 +378,7 @@ class TypiClustSampler(BaseSampler):
             if self.normalize:
                 # As sklearn.preprocessing.normalize does: zero rows stay zero.
                 self._norms = safe_row_norms(self.X_fit_)
+                warn_if_collapsed(self, self.X_fit_, self._norms)
 
             def mean_sq_norm():
                 return float(sq_norms.mean())

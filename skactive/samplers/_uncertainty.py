@@ -3,19 +3,54 @@
 """Uncertainty sampling: the points a model trained on the labels is least sure of."""
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import Normalizer
+from sklearn.utils.validation import check_array
 
-from skactive._kernels._exact import row_blocks
+from skactive._kernels._exact import row_blocks, safe_row_norms
 from skactive.base import BaseSampler, SamplerTags, _split_details, get_sampler_tags
+from skactive.samplers._normalize import collapse_told, warn_if_collapsed
 from skactive.utils._compat import HasMethods, StrOptions
 from skactive.utils._validation import check_instances
 
 # Scores closer than this (relative to their scale) count as tied: far above the
 # rounding of a float64 model, far below any difference that means something.
 _TIE_RTOL = 1e-9
+# RowNormalizer brings a row whose largest magnitude lies outside
+# [2**-_ROW_EXP, 2**_ROW_EXP] to [0.5, 1) first: inside, Normalizer's own arithmetic
+# neither underflows, nor overflows, nor takes the row for a zero row.
+_ROW_EXP = 10
+
+
+class RowNormalizer(Normalizer):
+    """:class:`~sklearn.preprocessing.Normalizer` that divides every non-zero
+    dense row by its norm, whatever the row's scale.
+
+    scikit-learn's Normalizer leaves alone the rows whose norm is below ten
+    machine epsilons (about ``2e-15`` in float64, ``1e-6`` in float32), taking
+    them for zero rows, and its squared norms overflow beyond about ``1e154``
+    (``1e19`` in float32). Here such a row is first multiplied by a power of two
+    (which changes no bit of its normalised value) so that its largest magnitude
+    lies in ``[0.5, 1)``; other rows, and sparse input, are Normalizer's own,
+    to the bit. Rows of zeros stay zero.
+    """
+
+    def transform(self, X, copy=None):
+        if sparse.issparse(X):
+            return super().transform(X, copy=copy)
+        X = check_array(X, dtype=(np.float64, np.float32))
+        top = np.abs(X).max(axis=1, initial=0.0)
+        odd = np.flatnonzero(
+            (top > 0) & ((top < 2.0**-_ROW_EXP) | (top > 2.0**_ROW_EXP))
+        )
+        if len(odd):
+            X = X.copy()  # never the caller's array
+            X[odd] = np.ldexp(X[odd], -np.frexp(top[odd])[1][:, None])
+            copy = False
+        return super().transform(X, copy=copy)
 
 
 def default_estimator():
@@ -28,9 +63,18 @@ def default_estimator():
     Returns
     -------
     estimator : Pipeline
-        ``make_pipeline(Normalizer(), LogisticRegression(C=10, max_iter=1000))``.
+        ``Pipeline([("normalizer", RowNormalizer()), ("logisticregression",
+        LogisticRegression(C=10, max_iter=1000))])``: :class:`RowNormalizer`
+        is scikit-learn's Normalizer, except that it also normalises rows of
+        norm below ``1e-15`` (or above ``1e154``), which Normalizer leaves as
+        they are.
     """
-    return make_pipeline(Normalizer(), LogisticRegression(C=10.0, max_iter=1000))
+    return Pipeline(
+        [
+            ("normalizer", RowNormalizer()),
+            ("logisticregression", LogisticRegression(C=10.0, max_iter=1000)),
+        ]
+    )
 
 
 def estimator_clone(estimator, random_state):
@@ -140,7 +184,8 @@ class UncertaintySampler(BaseSampler):
         (a regressor, a clusterer, a Pipeline ending in a transformer) is a
         ``TypeError`` at fit. ``None``:
         :func:`default_estimator`, a LogisticRegression with ``C=10`` on
-        L2-normalised rows.
+        L2-normalised rows (fit warns when those rows nearly all point one way:
+        centre or standardise the features first).
     measure : {"margin", "entropy", "least_confident"}, default="margin"
         How uncertainty is scored (see :func:`uncertainty_scores`).
     fallback : sampler or None, default=None
@@ -258,7 +303,11 @@ class UncertaintySampler(BaseSampler):
                     "measure='margin', which can rank by decision_function."
                 )
         self.X_fit_ = X
-        self.fallback_ = clone(self._fallback()).fit(X)
+        told = self.estimator is None and warn_if_collapsed(
+            self, X, safe_row_norms(X), by_estimator=True
+        )
+        with collapse_told(told):  # the default fallback would say it again
+            self.fallback_ = clone(self._fallback()).fit(X)
 
     def _query(self, mask, budget, rng, y):
         known = None if y is None else y.known
