@@ -82,10 +82,13 @@ def check_dask_pool(X, estimator):
     return X
 
 
-def _chunk_stats(block, center):
-    """One row of statistics of a chunk (see ``_NAN`` and the others above)."""
+def _chunk_stats(block, center, unit=False):
+    """One row of statistics of a chunk (see ``_NAN`` and the others above); with
+    ``unit``, then the number of non-zero rows and the column sums of the rows
+    divided by their norms (what the collapse check of ``normalize=True`` needs)."""
     block = np.asarray(block)
-    stats = np.zeros((1, _N_STATS + (block.shape[1] if center else 0)))
+    d = block.shape[1]
+    stats = np.zeros((1, _N_STATS + (d if center else 0) + (1 + d if unit else 0)))
     if not np.isfinite(block).all():
         stats[0, _NAN] = np.isnan(block).any()
         stats[0, _INF] = not stats[0, _NAN]
@@ -97,7 +100,13 @@ def _chunk_stats(block, center):
     stats[0, _SQ_MAX] = sq.max()
     stats[0, _SQ_SUM] = sq.sum()
     if center:
-        stats[0, _N_STATS:] = block.sum(axis=0, dtype=np.float64)
+        stats[0, _N_STATS : _N_STATS + d] = block.sum(axis=0, dtype=np.float64)
+    if unit:
+        norms = np.sqrt(sq)
+        nonzero = norms > 0
+        units = block[nonzero] / norms[nonzero, None]
+        stats[0, -1 - d] = np.count_nonzero(nonzero)
+        stats[0, -d:] = units.sum(axis=0, dtype=np.float64)
     return stats
 
 
@@ -147,6 +156,10 @@ class DaskPool:
         The largest squared row norm of ``raw``.
     mean_sq_norm : float
         The mean squared row norm of ``raw``.
+    unit_spread : float or None
+        The mean squared distance between the rows divided by their norms (the
+        measure of :func:`skactive.samplers._normalize.unit_rows_spread`), when
+        asked for.
     """
 
     raw: object
@@ -155,6 +168,7 @@ class DaskPool:
     exponent: int
     max_sq_norm: float
     mean_sq_norm: float
+    unit_spread: float | None = None
 
     @property
     def shape(self):
@@ -186,7 +200,7 @@ class DaskPool:
         return np.asarray(self.data[indices].compute(), dtype=np.float32)
 
 
-def condition_dask_pool(X, estimator, center=True):
+def condition_dask_pool(X, estimator, center=True, unit_spread=False):
     """Validate the values of the dask pool ``X`` and condition it as
     :func:`~skactive._kernels._exact.condition_pool` conditions an in-memory one.
 
@@ -210,16 +224,20 @@ def condition_dask_pool(X, estimator, center=True):
         Named in the error messages.
     center : bool or "auto", default=True
         As in ``condition_pool``.
+    unit_spread : bool, default=False
+        Also measure, in the same pass, how far apart the rows divided by their
+        norms are (``DaskPool.unit_spread``).
 
     Returns
     -------
     pool : DaskPool
     """
     n, d = X.shape
-    n_stats = _N_STATS + (d if center else 0)
+    n_stats = _N_STATS + (d if center else 0) + (1 + d if unit_spread else 0)
     stats = X.map_blocks(
         _chunk_stats,
         bool(center),
+        unit_spread,
         chunks=((1,) * X.numblocks[0], (n_stats,)),
         dtype=np.float64,
     ).compute()
@@ -231,9 +249,15 @@ def condition_dask_pool(X, estimator, center=True):
                 estimator_name=name,
                 input_name="X",
             )
+    spread = None
+    if unit_spread:
+        # 2 mean ||u_i - mean(u)||^2 = 2 (mean ||u_i||^2 - ||mean(u)||^2).
+        nonzero = float(stats[:, -1 - d].sum())
+        mean_unit = stats[:, -d:].sum(axis=0) / n
+        spread = 2.0 * (nonzero / n - float(mean_unit @ mean_unit))
     sq_max = float(stats[:, _SQ_MAX].max())
     sq_sum = float(stats[:, _SQ_SUM].sum())
-    total = stats[:, _N_STATS:].sum(axis=0)
+    total = stats[:, _N_STATS : _N_STATS + (d if center else 0)].sum(axis=0)
     if (
         not np.isfinite(sq_max)
         or not np.isfinite(sq_sum)
@@ -262,4 +286,4 @@ def condition_dask_pool(X, estimator, center=True):
             2.0**exponent,
             dtype=np.float32,
         )
-    return DaskPool(X, data, offset, exponent, sq_max, sq_sum / n)
+    return DaskPool(X, data, offset, exponent, sq_max, sq_sum / n, spread)

@@ -41,7 +41,9 @@ def check_typiclust_pool(sampler, X):
             f"device={sampler.device!r} is not supported with a dask array pool: "
             "the kernels run in numpy on the dask workers; use device=None."
         )
-    return condition_dask_pool(X, sampler, center=not sampler.normalize)
+    return condition_dask_pool(
+        X, sampler, center=not sampler.normalize, unit_spread=sampler.normalize
+    )
 
 
 def _assign_block(block, clusterer):

@@ -26,6 +26,7 @@ The check costs two float64 passes over the pool (0.08 s at 200,000 x 64).
 
 import contextlib
 import os
+import re
 import sys
 import warnings
 
@@ -75,12 +76,15 @@ def _caller_stacklevel():
 _COLLAPSE_MATCH = r".*the rows of X, divided by their norms, all point in nearly one"
 
 
-def warn_if_collapsed(sampler, X, norms, by_estimator=False):
+def warn_if_collapsed(sampler, X, norms, by_estimator=False, spread=None):
     """Warn when the rows of ``X`` divided by ``norms`` (what ``sampler`` selects
     on with ``normalize=True``, or what its default estimator learns from when
     ``by_estimator``) nearly all point in one direction; returns whether it
-    warned (see the module's docstring for the measure)."""
-    spread = unit_rows_spread(X, norms)
+    warned (see the module's docstring for the measure). ``spread``, when given,
+    is the measure computed already (a dask pool's, in its statistics pass), and
+    ``X`` and ``norms`` are not read."""
+    if spread is None:
+        spread = unit_rows_spread(X, norms)
     if spread >= COLLAPSE_SPREAD:
         return False
     name = type(sampler).__name__
@@ -110,3 +114,17 @@ def collapse_told(told):
         if told:
             warnings.filterwarnings("ignore", _COLLAPSE_MATCH, UserWarning)
         yield
+
+
+@contextlib.contextmanager
+def watch_collapse():
+    """Pass on the warnings raised inside (at their own lines), and tell through
+    the yielded list, once the block is left, whether the collapse warning was
+    one of them: a sampler fitting two members tells it once."""
+    seen = []
+    with warnings.catch_warnings(record=True) as caught:
+        yield seen
+    for w in caught:
+        if re.match(_COLLAPSE_MATCH, str(w.message)):
+            seen.append(True)
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)

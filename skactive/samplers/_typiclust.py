@@ -364,6 +364,8 @@ class TypiClustSampler(BaseSampler):
             # The pool stays on the workers; rows are normalised as they are read.
             self._pool = check_typiclust_pool(self, X)
             self.X_fit_, exponent = self._pool.data, self._pool.exponent
+            if self.normalize:
+                warn_if_collapsed(self, None, None, spread=self._pool.unit_spread)
 
             def mean_sq_norm():  # one more pass, for normalize=False only
                 return float(self._pool.sq_norms().mean().compute())

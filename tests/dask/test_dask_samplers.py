@@ -3,6 +3,8 @@
 """The samplers on a dask pool, on a LocalCluster of 2 worker processes: the picks
 and scores equal the in-memory path's for the same random_state."""
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.cluster import KMeans
@@ -235,6 +237,27 @@ def test_small_spread_warns_as_in_memory(client, blobs):
     with pytest.warns(UserWarning, match="mean squared distance") as chunked:
         TypiClustSampler(normalize=False).fit(da.from_array(X, chunks=700))
     assert str(chunked[0].message) == str(memory[0].message)
+
+
+def test_collapsed_rows_warn_as_in_memory(client, blobs):
+    # Rows sharing an offset far above their spread: normalize=True warns from the
+    # statistics pass over the chunks, with the in-memory message.
+    from skactive.samplers._normalize import unit_rows_spread
+
+    X = blobs.astype(np.float64) + 1e5
+    with pytest.warns(UserWarning, match="Centre or standardise") as memory:
+        TypiClustSampler().fit(X)
+    with pytest.warns(UserWarning, match="Centre or standardise") as chunked:
+        pool = TypiClustSampler().fit(_uneven(X, [500, 1200]))._pool
+    assert str(chunked[0].message) == str(memory[0].message)
+    assert chunked[0].filename == __file__
+    spread = unit_rows_spread(X, np.linalg.norm(X, axis=1))
+    np.testing.assert_allclose(pool.unit_spread, spread, rtol=1e-6, atol=1e-12)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*one direction")
+        pool = TypiClustSampler().fit(da.from_array(blobs, chunks=700))._pool
+    spread = unit_rows_spread(blobs, np.linalg.norm(blobs, axis=1))
+    np.testing.assert_allclose(pool.unit_spread, spread, rtol=1e-6)
 
 
 def _float64_shards(folder, X, sizes):
