@@ -156,6 +156,8 @@ def test_normalize_warns_when_the_rows_collapse_to_one_direction(sampler):
     for pool in (X + 1e5, house_prices()):
         with pytest.warns(UserWarning, match="Centre or standardise") as record:
             sampler().fit(pool)
+        told = [r for r in record if "Centre or standardise" in str(r.message)]
+        assert len(told) == 1  # once, also from a sampler of two members
         message = str(record[0].message)
         assert "StandardScaler" in message
         if sampler is not BudgetSwitchSampler:  # there: its TypiClust member's
