@@ -33,24 +33,27 @@ _WHERE = {
     ),
 }
 
-__all__ = [
-    "BADGESampler",
-    "BaseSampler",
-    "BudgetSwitchSampler",
-    "CoresetSampler",
-    "MaxHerdingSampler",
-    "ProbCoverSampler",
-    "RandomSampler",
-    "TypiClustSampler",
-    "UHerdingSampler",
-    "UncertaintySampler",
-    "__version__",
-    "k_center_greedy",
-    "typicality",
-]
+# The subpackages, reached as attributes after ``import skactive`` as before.
+_SUBPACKAGES = {
+    "backends",
+    "base",
+    "cli",
+    "cluster",
+    "evaluation",
+    "features",
+    "integration",
+    "neighbors",
+    "plotting",
+    "samplers",
+    "utils",
+}
+
+__all__ = sorted([*_WHERE, "__version__"])
 
 
 def __getattr__(name):
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"skactive.{name}")
     where = _WHERE.get(name)
     if where is None:
         raise AttributeError(f"module 'skactive' has no attribute {name!r}")
@@ -60,4 +63,4 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted({*globals(), *__all__})
+    return sorted({*globals(), *__all__, *_SUBPACKAGES})

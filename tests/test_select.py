@@ -334,3 +334,18 @@ def test_ctrl_c_during_the_imports_of_main_is_one_line(features, monkeypatch, ca
     monkeypatch.setattr(sys, "meta_path", [Interrupt(), *sys.meta_path])
     assert main(["select", str(path), "--budget", "2"]) == 130
     assert capsys.readouterr().err == "skactive: interrupted\n"
+
+
+def test_public_names_and_subpackages_load_on_first_use():
+    code = (
+        "import skactive; "
+        "assert skactive.utils.all_samplers(); "
+        "assert skactive.base.BaseSampler is skactive.BaseSampler; "
+        "assert skactive.cluster.SampledKMeans and skactive.neighbors.knn_graph; "
+        "from skactive import TypiClustSampler, typicality; "
+        "assert set(skactive.__all__) <= set(dir(skactive)); "
+        "print('ok')"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
