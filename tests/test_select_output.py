@@ -250,4 +250,24 @@ def test_link_to_standard_output_writes_to_the_pipe(features, tmp_path):
         text=True,
     )
     assert done.returncode == 1 and done.stderr.count("\n") == 1
-    assert "closed.csv: cannot write in folder" in done.stderr
+    assert "closed.csv: names file descriptor 250, which is not open" in done.stderr
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
+@pytest.mark.parametrize("name", ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"])
+def test_standard_output_appended_to_a_file_keeps_the_file(features, tmp_path, name):
+    # skactive select ... -o /dev/stdout >> log.txt: the shell's file is appended
+    # to through the descriptor, never opened again (which would truncate it).
+    import subprocess
+    import sys
+
+    X, path = features
+    log = tmp_path / "log.txt"
+    log.write_text("earlier lines\n")
+    command = [sys.executable, "-m", "skactive", "select", str(path), "--budget"]
+    with open(log, "a") as out:
+        done = subprocess.run([*command, "3", "-q", "-o", name], stdout=out)
+    assert done.returncode == 0
+    text = log.read_text()
+    assert text.startswith("earlier lines\nrank,row,")
+    assert out_rows(text.split("\n", 1)[1]) == expected_text(X)

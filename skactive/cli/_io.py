@@ -718,11 +718,17 @@ class Destination:
     direct : bool
         Write into ``target`` in place: it is not a regular file (a device such as
         /dev/null, a FIFO), so it is never replaced.
+    fd : int or None
+        A file descriptor of this process that the path names (``/dev/stdout``,
+        ``/dev/fd/3``, a link to ``/proc/self/fd/1``): written through the
+        descriptor as the shell opened it (appending, at its position), never
+        opened again, which would truncate what it names.
     """
 
     name: str
     target: str | None = None
     direct: bool = False
+    fd: int | None = None
 
 
 def check_destination(path, option="-o", inputs=()):
@@ -753,6 +759,9 @@ def check_destination(path, option="-o", inputs=()):
         )
     if name.endswith(os.sep):
         raise InputError(f"{option} {name}: names a folder, not a file")
+    fd = _descriptor(name)
+    if fd is not None:
+        return _check_descriptor(name, fd, option)
     special = _special_file(name, option)
     if special is not None:
         return special
@@ -788,6 +797,38 @@ def check_destination(path, option="-o", inputs=()):
     return Destination(name, target)
 
 
+def _descriptor(name):
+    """The file descriptor of this process that ``name`` names, following its
+    symbolic links one by one (``/dev/stdout`` -> ``/proc/self/fd/1``), or None."""
+    fd_path = re.compile(rf"/(?:proc/(?:self|thread-self|{os.getpid()})|dev)/fd/(\d+)")
+    path = os.path.abspath(name)
+    for _ in range(40):  # as many links as the kernel follows
+        found = fd_path.fullmatch(path)
+        if found:
+            return int(found.group(1))
+        if not os.path.islink(path):
+            return None
+        path = os.path.normpath(os.path.join(os.path.dirname(path), os.readlink(path)))
+    return None
+
+
+def _check_descriptor(name, fd, option):
+    import fcntl  # POSIX, as the paths that name descriptors are
+
+    try:
+        flags = fcntl.fcntl(fd, fcntl.F_GETFL)
+    except OSError:
+        raise InputError(
+            f"{option} {name}: names file descriptor {fd}, which is not open"
+        ) from None
+    if flags & os.O_ACCMODE == os.O_RDONLY:
+        raise InputError(
+            f"{option} {name}: names file descriptor {fd}, which is open for "
+            "reading only"
+        )
+    return Destination(name, fd=fd)
+
+
 def _special_file(name, option):
     """The :class:`Destination` of a device, FIFO or socket that ``name`` is or
     links to, written in place; None for anything else. Read through ``name``
@@ -817,7 +858,17 @@ def write_output(data, destination):
     mode ``0o666 & ~umask``, an existing one keeps its mode (and, when allowed, its
     owner).
     """
-    if destination.target is None:
+    if destination.fd not in (None, 1):
+        data = data.encode() if isinstance(data, str) else data
+        try:
+            while data:
+                data = data[os.write(destination.fd, data) :]
+        except OSError as exc:
+            raise InputError(
+                f"cannot write {destination.name}: {exc.strerror or exc}"
+            ) from None
+        return
+    if destination.target is None:  # standard output, by "-" or by a name
         if isinstance(data, bytes):
             sys.stdout.buffer.write(data)
         else:
