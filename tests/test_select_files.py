@@ -194,17 +194,22 @@ def test_decide_header_rule():
     assert decide([["", "0", "1"], ["0", "0.5", "0.25"]])[0]
     assert decide([["", "0", "1"], ["0", "5", "2"]])[0]  # an unnamed index
     # pandas' names with a named column after them (frame.assign(id=...)).
-    assert decide([["0", "1", "id"], ["0.5", "0.25", "a7"]])[0]
+    assert decide([["0", "1", "2", "id"], ["0.5", "0.25", "0.1", "a7"]])[0]
     assert decide([["0", "1", "2"], ["0.5", "0.25", "a7"]])[0]  # a number above ids
+    assert decide([["idx", "0", "1"], ["3", "0.5", "0.25"]])[0]  # an index's name
     assert not decide([["NA", "1.5"], ["0.5", "0.25"]])[0]  # NA is not a name
     assert not decide([["3", "3", "1"], ["2", "5", "4"]])[0]  # 3 twice: data
     # The --id-column's name in the first line makes it names.
     assert decide([["0", "1", "id"], ["1", "4", "a7"]], id_column="id")[0]
+    assert decide([["0", "1", "id"], ["0.5", "0.25", "b"]], id_column="id")[0]
     for undecided in (
         [["0", "1"], ["2", "3"]],  # pandas' names above integers, or a data row
         [["1", "0"], ["0.5", "0.25"]],  # integers above decimals: years? data?
         [["", "7", "1"], ["0", "0.5", "0.25"]],  # a missing value or an empty name
         [["0.5", "?"], ["0.25", "0.75"]],  # a decimal, and text above numbers
+        [["a", "0", "1"], ["b", "0.5", "0.25"]],  # an id, then the values 0 and 1
+        [["0", "1", "a"], ["0.5", "0.25", "b"]],  # the values 0 and 1, then an id
+        [["0", "1", "id"], ["0.5", "0.25", "b"]],  # the same, or two names and id
     ):
         with pytest.raises(skactive_io.HeaderError, match="pass --header or --no-he"):
             decide(undecided)

@@ -73,15 +73,24 @@ def _column_kind(cells):
     return "mixed"
 
 
-def _pandas_positions(first):
-    """The positions of pandas' default column names 0,1,...,k-1 (k >= 2) in the
-    first line, or None. Other cells may be text or empty: an index name (or an
-    unnamed index) before them, named columns after (``frame.assign(id=...)``)."""
+def _pandas_positions(first, kinds):
+    """The positions of pandas' default column names 0,1,...,k-1 in the first
+    line, or None. Before them may stand an index's name (a name above numbers,
+    or empty when the index has none), after them named columns
+    (``frame.assign(id=...)``, then k >= 3, so that a data row ``0,1,abc`` is no
+    header)."""
     numbers = [j for j, c in enumerate(first) if _kind(c) in ("int", "decimal")]
     names = [first[j].strip() for j in numbers]
     if len(numbers) < 2 or names != [str(i) for i in range(len(numbers))]:
         return None
-    if numbers != list(range(numbers[0], numbers[0] + len(numbers))):
+    start, stop = numbers[0], numbers[-1] + 1
+    if numbers != list(range(start, stop)):
+        return None
+    for j in range(start):
+        cell = first[j].strip()
+        if cell and not (_kind(cell) == "text" and kinds[j] in ("int", "number")):
+            return None
+    if stop < len(first) and len(numbers) < 3:
         return None
     return numbers
 
@@ -91,14 +100,14 @@ def _shown(first):
     return ",".join(cells) + (",..." if len(first) > 3 else "")
 
 
-def _evidence(first, rest, id_column):
+def _evidence(first, rest):
     """Reasons the first line is a header, reasons it is data, and reasons it may
     be data (which alone decide nothing, but make the header reasons doubtful)."""
     header, data, maybe = [], [], []
     kinds = [
         _column_kind([r[j] for r in rest if j < len(r)]) for j in range(len(first))
     ]
-    pandas = _pandas_positions(first) or []
+    pandas = _pandas_positions(first, kinds) or []
     for j, (cell, below) in enumerate(zip(first, kinds, strict=True)):
         kind = _kind(cell)
         if kind == "text" and below in ("int", "number"):
@@ -114,9 +123,6 @@ def _evidence(first, rest, id_column):
             header.append("pandas' default column names 0,1,... above decimals")
         elif first[0].strip() == "" and pandas == list(range(1, len(first))):
             header.append("pandas' default column names after an unnamed index")
-    if id_column is not None and not _INT.fullmatch(id_column.strip()):
-        if id_column in (c.strip() for c in first):
-            header.append(f"the --id-column name {id_column!r}")
     values = [cell_number(c) for c in first]
     numbers = [v for v in values if v is not None and v == v]
     if len(set(numbers)) < len(numbers):
@@ -160,7 +166,10 @@ def decide_header(rows, header=None, id_column=None, line=1):
     if not rest:  # one line: too few rows whichever it is; names make it a header
         has_text = any(_kind(c) == "text" for c in first)
         return has_text, "header taken" if has_text else "no header"
-    for_header, for_data, maybe_data = _evidence(first, rest, id_column)
+    if id_column is not None and not _INT.fullmatch(id_column.strip()):
+        if id_column.strip() in (c.strip() for c in first):  # only a header has names
+            return True, f"header taken (the --id-column name {id_column.strip()!r})"
+    for_header, for_data, maybe_data = _evidence(first, rest)
     if for_header and not for_data and not maybe_data:
         taken = "header taken"
         if for_header[0].startswith("pandas'"):
