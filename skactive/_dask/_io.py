@@ -161,11 +161,13 @@ def _check_written(where, folder, node):
             except Exception:  # a damaged chunk: the reading task names it
                 pass
     raise PoolError(
-        f"{where}: rows {_row_ranges(runs)} were never written ({n_missing} of "
-        f"{counts[0]} row chunks have no chunk file, the first {first}; zarr "
-        f"would read them as the fill value {node.fill_value}); finish writing "
-        f"the store from row {runs[0][0]} (rows meant to be all fill values are "
-        "stored only with zarr.config.set({'array.write_empty_chunks': True}))"
+        f"{where}: rows {_row_ranges(runs)} have no chunk file ({n_missing} of "
+        f"{counts[0]} row chunks, the first {first}): never written, or written "
+        f"as only the fill value {node.fill_value}, which zarr does not store by "
+        "default; zarr would read them as that value. Finish writing the store "
+        f"from row {runs[0][0]}, or, if those rows are meant to hold only the "
+        "fill value, write them with zarr.config.set({'array.write_empty_chunks': "
+        "True})"
     )
 
 
@@ -215,8 +217,11 @@ def _check_finite(rows, where, first, shard_first=None):
     """A :class:`PoolError` naming the rows of ``rows`` (pool rows from ``first``)
     that hold NaN or infinity; ``shard_first``: the rows' number in their file,
     when it is not the pool's."""
-    if rows.dtype.kind != "f" or np.isfinite(rows.sum()):
-        return  # a NaN or an infinity makes the sum non-finite
+    if rows.dtype.kind != "f":
+        return
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(rows.sum()):
+            return  # a NaN or an infinity makes the sum non-finite
     bad = np.flatnonzero(~np.isfinite(rows).all(axis=1))
     if not len(bad):
         return  # the sum overflowed: every value is finite
