@@ -302,11 +302,15 @@ def test_id_column_errors(tmp_path, capsys, X, reader):
     write_rows(path, [["id", "a"], ["x", "1"], ["", "2"], ["y", "3"]])
     status, _, err = run(capsys, path, "--id-column", "id")
     assert status == 1 and f"--id-column 'id': row 1 of {path} has no id" in err
-    for missing in ("NA", "nan", "NULL"):  # pandas' na_rep for a missing id
+    for missing in ("nan", "NaN"):  # a float id column's NaN, as text
         write_rows(path, [["id", "a"], ["x", "1"], ["y", "2"], [missing, "3"]])
         status, _, err = run(capsys, path, "--id-column", "id")
         assert status == 1 and err.count("\n") == 1
         assert f"row 2 of {path} has no id ({missing!r} is a missing value)" in err
+    # Country codes and the like: NA is Namibia.
+    write_rows(path, [["id", "a"], ["x", "1"], ["y", "2"], ["NA", "3"], ["z", "4"]])
+    status, rows, err = run(capsys, path, "--id-column", "id", "--budget", "2")
+    assert status == 0, err
 
 
 # --- parquet ------------------------------------------------------------------

@@ -430,7 +430,9 @@ def _rows(rows):
 def _check_ids(path, id_column, ids):
     seen = {}
     for row, value in enumerate(ids):
-        if value.lower() in MISSING:  # what na_rep wrote for a missing id
+        # Empty, or NaN written as text (a float id column with a NaN, turned to
+        # str); "NA", "none" and the like can be real ids (Namibia) and are kept.
+        if value.lower() in ("", "nan"):
             spelled = f" ({value!r} is a missing value)" if value else ""
             raise InputError(
                 f"--id-column {id_column!r}: row {row} of {path} has no id{spelled}"
