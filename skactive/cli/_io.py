@@ -526,17 +526,7 @@ def _labeled_array(path, values, n_samples):
             "row ids? Save a mask as booleans (mask.astype(bool)) or the row ids "
             "(numpy.flatnonzero(mask))"
         )
-    _check_range(path, values, n_samples)
-    return values.astype(np.intp)
-
-
-def _check_range(path, rows, n_samples):
-    unknown = rows[(rows < 0) | (rows >= n_samples)]
-    if len(unknown):
-        raise InputError(
-            f"{path}: unknown row ids {unknown[:5].tolist()}; rows go from 0 to "
-            f"{n_samples - 1}"
-        )
+    return _row_array(path, values, n_samples)
 
 
 def _labeled_text(path, n_samples, ids):
@@ -567,13 +557,17 @@ def _labeled_text(path, n_samples, ids):
 
 
 def _row_array(path, rows, n_samples):
-    """Row ids (Python ints, any size) as an array, each checked to be a row."""
-    unknown = [r for r in rows if not 0 <= r < n_samples]
+    """Row ids (an integer array, or Python ints of any size) as an intp array,
+    each checked to be a row."""
+    if isinstance(rows, np.ndarray):
+        unknown = rows[(rows < 0) | (rows >= n_samples)][:5].tolist()
+    else:
+        unknown = [r for r in rows if not 0 <= r < n_samples][:5]
     if unknown:
         raise InputError(
-            f"{path}: unknown row ids {unknown[:5]}; rows go from 0 to {n_samples - 1}"
+            f"{path}: unknown row ids {unknown}; rows go from 0 to {n_samples - 1}"
         )
-    return np.array(rows, dtype=np.intp)
+    return np.asarray(rows, dtype=np.intp)
 
 
 def load_labels(path, n_samples, ids=None):

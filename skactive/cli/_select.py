@@ -94,19 +94,22 @@ def _read_file(args):
     table = load_features(
         args.features, key=args.key, header=args.header, id_column=args.id_column
     )
-    if len(table.X) < 2:  # before anything reads a row
-        raise InputError(f"{args.features}: need at least 2 rows, got {len(table.X)}")
     if args.id_column is not None:
         table.notes.append(f"ids from column {args.id_column!r}")
-    if args.id_column is None:
-        column = index_like_column(table.X, table.columns)
-        if column is not None:
-            _warn(
-                f"{args.features}: column {column!r} looks like a row index and is "
-                f"used as a feature; pass --id-column {column!r} to report it as "
-                "the row ids instead"
-            )
     return table, contextlib.nullcontext(None)
+
+
+def _warn_index_like(args, table):
+    """Warn when a feature column of an in-memory table looks like row ids."""
+    if args.id_column is not None or not isinstance(table.X, np.ndarray):
+        return
+    column = index_like_column(table.X, table.columns)
+    if column is not None:
+        _warn(
+            f"{args.features}: column {column!r} looks like a row index and is "
+            f"used as a feature; pass --id-column {column!r} to report it as "
+            "the row ids instead"
+        )
 
 
 def _read_folder(args):
@@ -171,8 +174,9 @@ def _run(args):
         table, where = _read_file(args)
     X = table.X
     notes = list(table.notes)
-    if len(X) < 2:
+    if len(X) < 2:  # before anything reads a row
         raise InputError(f"{args.features}: need at least 2 rows, got {len(X)}")
+    _warn_index_like(args, table)
     mask = (
         load_labeled(args.labeled, len(X), table.ids)
         if args.labeled
