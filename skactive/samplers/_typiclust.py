@@ -55,8 +55,13 @@ def _typicality(X, n_neighbors):
     # vanish). Other pools are rounded as they are. The offset rule is the coverage
     # samplers' (skactive.samplers._graph.CENTER_ABOVE).
     Xw, _, exponent, _ = condition_pool(X, center=CENTER_ABOVE)
-    mean_sq = np.ldexp(mean_knn_sq_dist(Xw, n_neighbors), -2 * exponent)
-    return 1.0 / (mean_sq + EPS)
+    mean_sq, two = mean_knn_sq_dist(Xw, n_neighbors), 2 * exponent
+    if exponent < 0:
+        # A large pool: 1 / (m 2**-two + EPS) = 2**two / (m + EPS 2**two), the same
+        # bits where both are normal floats, and no overflow of m 2**-two beyond
+        # about 1e154 (the values are then subnormal, 0 beyond about 1e162).
+        return np.ldexp(1.0 / (mean_sq + np.ldexp(EPS, two)), two)
+    return 1.0 / (np.ldexp(mean_sq, -two) + EPS)
 
 
 @validate_params(
