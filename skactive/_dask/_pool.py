@@ -247,7 +247,10 @@ def condition_dask_pool(X, estimator, center=True, unit_spread=False):
     scikit-learn's ``validate_data`` message otherwise) and computes the largest
     and the mean squared row norm, the largest magnitude and, when centring, the
     float64 column sums. The offset and the power-of-two exponent follow
-    ``condition_pool``'s rule; the conditioned float32 pool is lazy.
+    ``condition_pool``'s rule; the conditioned float32 pool is lazy. A pool whose
+    largest magnitude lies beyond ``2**400`` or below ``2**-400`` takes a second
+    pass: its squares and sums are taken times a power of two (exact), as
+    ``condition_pool`` takes them, so that none overflows or vanishes.
 
     The column sums are added chunk by chunk, where ``condition_pool`` adds them in
     its own blocks: the means can differ in the last bit of float64, and an
@@ -308,15 +311,6 @@ def condition_dask_pool(X, estimator, center=True, unit_spread=False):
     sq_max = float(stats[:, _SQ_MAX].max())
     sq_sum = float(stats[:, _SQ_SUM].sum())
     total = stats[:, _N_STATS : _N_STATS + (d if center else 0)].sum(axis=0)
-    if (
-        not np.isfinite(sq_max)
-        or not np.isfinite(sq_sum)
-        or not np.all(np.isfinite(total))
-    ):
-        raise ValueError(
-            "X has values too large to square in float64 (largest magnitude "
-            f"{float(stats[:, _ABS_MAX].max()):.3g}); rescale the features."
-        )
     offset = np.zeros(d)
     top = float(np.sqrt(sq_max))
     if center:
