@@ -250,10 +250,11 @@ def settle_nearest(
     return nearest
 
 
-# Rows whose largest magnitude lies in [2**-_SQUARE_EXP, 2**_SQUARE_EXP] are squared
-# as they are in float64: their squares neither overflow (a sum of d of them stays
-# below 2**(2 * _SQUARE_EXP) d) nor leave the normal range. Others are first brought
-# to [0.5, 1) by a power of two.
+# Squares are taken in float64 as they are while they lie within
+# [2**(-2 _SQUARE_EXP), 2**(2 _SQUARE_EXP)] (a row's sum of squares; a pool's largest
+# magnitude within [2**-_SQUARE_EXP, 2**_SQUARE_EXP]): they then neither overflow nor
+# leave the normal range. Beyond, the values are first brought to [0.5, 1) by a power
+# of two.
 _SQUARE_EXP = 400
 # condition_pool scales the pool when its largest (centred) row norm lies outside
 # [2**-_POOL_EXP, 2**_POOL_EXP]: the float32 kernels square the rows.
@@ -280,16 +281,22 @@ def row_max_abs(X):
     return np.maximum(X.max(axis=1), -X.min(axis=1))
 
 
-def _scaled_rows(block, bound=_SQUARE_EXP):
-    """``block`` with each row whose largest magnitude lies outside
-    ``[2**-bound, 2**bound]`` multiplied by the power of two that brings it to
-    ``[0.5, 1)`` (a new array then, never the caller's), and the exponents."""
-    exponent = power_of_two_exponent(row_max_abs(block), bound)
-    odd = np.flatnonzero(exponent)
+def _row_sq_norms(block):
+    """The float64 squared norms of the rows of ``block``, each squared as it is
+    unless its sum of squares lies outside ``[2**-800, 2**800]`` (or is 0): such a
+    row is squared after a power of two brings its largest magnitude to
+    ``[0.5, 1)``. Returns the squared norms (of the rescaled rows there), the
+    exponents (0 for the rows squared as they are) and the positions rescaled."""
+    sq = np.einsum("ij,ij->i", block, block, dtype=np.float64)
+    odd = np.flatnonzero(
+        ~((sq >= 2.0 ** (-2 * _SQUARE_EXP)) & (sq <= 2.0 ** (2 * _SQUARE_EXP)))
+    )
+    exponent = np.zeros(len(sq), dtype=np.int32)
     if len(odd):
-        block = np.array(block)
-        block[odd] = np.ldexp(block[odd], exponent[odd, None].astype(np.int32))
-    return block, exponent
+        exponent[odd] = -np.frexp(row_max_abs(block[odd]).astype(np.float64))[1]
+        rows = np.ldexp(block[odd], exponent[odd, None])
+        sq[odd] = np.einsum("ij,ij->i", rows, rows, dtype=np.float64)
+    return sq, exponent, odd
 
 
 def safe_row_norms(X):
@@ -297,33 +304,37 @@ def safe_row_norms(X):
     float32 rows but for the square root's rounding), with 1 for zero rows: what
     rows are divided by to normalise them, zero rows staying zero.
 
-    A row of extreme magnitude (float64 beyond ``2**400`` or below ``2**-400``,
-    where the squares overflow or underflow) is squared after an exact power-of-two
-    rescale, its norm scaled back; other rows are squared as they are, so their
-    norms are those of the plain formula, to the bit. A norm beyond the float64
-    range (rows near ``1.8e308``) is infinite: use :func:`unit_rows`, which never
-    forms it."""
+    A row whose squares would overflow or vanish in float64 (a sum of squares
+    beyond ``2**800`` or below ``2**-800``: float64 values of about ``1e120`` and
+    ``1e-120`` and beyond) is squared after an exact power-of-two rescale, its norm
+    scaled back; other rows are squared as they are, so their norms are those of
+    the plain formula, to the bit. A norm beyond the float64 range (rows near
+    ``1.8e308``) is infinite: :func:`unit_rows` never forms it."""
     norms = np.empty(X.shape[0])
     for rows in row_blocks(*X.shape):
-        block, exponent = _scaled_rows(X[rows])
-        norms[rows] = np.einsum("ij,ij->i", block, block, dtype=np.float64)
-        np.sqrt(norms[rows], out=norms[rows])
-        if exponent.any():
-            norms[rows] = np.ldexp(norms[rows], -exponent)
+        sq, exponent, odd = _row_sq_norms(X[rows])
+        norms[rows] = np.sqrt(sq)
+        if len(odd):
+            at = rows.start + odd
+            norms[at] = np.ldexp(norms[at], -exponent[odd])
     norms[norms == 0] = 1.0
     return norms
 
 
 def unit_rows(X):
     """The rows of ``X`` divided by their L2 norms, in float64 (zero rows stay
-    zero), at any finite scale: a row of extreme magnitude is rescaled by a power
-    of two first (which changes no bit of its normalised value), other rows are
-    ``X / ||X||`` of the plain formula, to the bit. A new array, of the shape of
-    ``X`` (call it on blocks of rows of a large pool)."""
-    block, _ = _scaled_rows(np.asarray(X))
-    norms = np.sqrt(np.einsum("ij,ij->i", block, block, dtype=np.float64))
+    zero), at any finite scale: a row whose squares would overflow or vanish is
+    rescaled by a power of two first (which changes no bit of its normalised
+    value), other rows are ``X / ||X||`` of the plain formula, to the bit. A new
+    array, of the shape of ``X`` (call it on blocks of rows of a large pool)."""
+    X = np.asarray(X)
+    sq, exponent, odd = _row_sq_norms(X)
+    norms = np.sqrt(sq)
     norms[norms == 0] = 1.0
-    return block / norms[:, None]
+    out = X / norms[:, None]
+    if len(odd):
+        out[odd] = np.ldexp(X[odd], exponent[odd, None]) / norms[odd, None]
+    return out
 
 
 def condition_pool(X, center=True):
@@ -336,9 +347,10 @@ def condition_pool(X, center=True):
     vanish). So the pool is shifted by its column means (computed in float64 from
     the values as given), and it is scaled by ``2 ** exponent`` when its magnitudes
     lie outside ``[2**-20, 2**20]``. Any finite scale is conditioned: when the
-    largest magnitude lies beyond ``2**400`` or below ``2**-400`` (where float64
-    squares overflow or vanish), the norms and means are taken on the pool times a
-    power of two first.
+    largest squared row norm lies beyond ``2**800`` or below ``2**-800`` (where
+    float64 squares overflow or vanish), one more pass finds the largest magnitude,
+    and the norms and means are taken again on the pool times the power of two
+    that brings it to ``[0.5, 1)``.
 
     Parameters
     ----------
@@ -369,12 +381,15 @@ def condition_pool(X, center=True):
     """
     n, d = X.shape
     blocks = row_blocks(n, d)
-    sq, total, top_abs = _pool_stats(X, blocks, center)
+    sq, total = _pool_stats(X, blocks, center)
     # A pool of extreme magnitude: its squares and sums taken again on the values
     # brought near 1 by a power of two (exact), so that none overflows or vanishes.
-    pre = power_of_two_exponent(top_abs, _SQUARE_EXP)
+    pre = 0
+    if n and not 2.0 ** (-2 * _SQUARE_EXP) <= sq.max() <= 2.0 ** (2 * _SQUARE_EXP):
+        top_abs = max(float(row_max_abs(X[rows]).max()) for rows in blocks)
+        pre = power_of_two_exponent(top_abs, _SQUARE_EXP)
     if pre:
-        sq, total, _ = _pool_stats(X, blocks, center, pre)
+        sq, total = _pool_stats(X, blocks, center, pre)
     offset = np.zeros(d)
     top = float(np.sqrt(sq.max())) if n else 0.0  # the largest row norm
     if center and n:
@@ -401,19 +416,16 @@ def condition_pool(X, center=True):
 
 
 def _pool_stats(X, blocks, center, exponent=0):
-    """One pass over ``X * 2**exponent``: the float64 squared row norms, the column
-    sums (when ``center``) and the largest magnitude (of ``X``)."""
+    """One pass over ``X * 2**exponent``: the float64 squared row norms, and the
+    column sums when ``center``."""
     n, d = X.shape
     sq = np.empty(n)
     total = np.zeros(d)
-    top = 0.0
     for rows in blocks:
         block = X[rows]
-        if n and d:
-            top = max(top, float(block.max()), -float(block.min()))
         if exponent:
             block = np.ldexp(block.astype(np.float64), exponent)
         sq[rows] = np.einsum("ij,ij->i", block, block, dtype=np.float64)
         if center:
             total += block.sum(axis=0, dtype=np.float64)
-    return sq, total, top
+    return sq, total
