@@ -32,7 +32,7 @@ import contextvars
 import os
 import sys
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import sklearn
@@ -70,11 +70,13 @@ def unit_rows_spread(X, norms=None):
 
 @dataclass
 class _Check:
-    """The collapse check of one ``fit`` the user called: its sampler, the member
-    being fitted (a parameter name of ``owner``), and whether a check ran."""
+    """The collapse check of one ``fit`` the user called: its sampler, the path of
+    parameter names to the member being fitted, the parameter of ``owner`` that
+    sets that member's estimator (when it has its own), and whether a check ran."""
 
     owner: object
-    member: str | None = None
+    members: list = field(default_factory=list)
+    estimator_param: str | None = None
     done: bool = False
 
 
@@ -96,19 +98,25 @@ def collapse_check(sampler):
 
 
 @contextlib.contextmanager
-def collapse_member(name):
+def collapse_member(name, estimator_param=None):
     """Around the fit of the member ``name`` (a parameter of the sampler being
     fitted, such as ``"fallback"`` or ``"low"``): a warning it gives names the
-    member as the user reaches it. Inside a member already, the outer name holds."""
+    member as the user reaches it (``high__fallback`` from the outer sampler).
+    ``estimator_param``: the parameter of the outermost sampler that sets this
+    member's estimator, when there is one (BudgetSwitchSampler's ``estimator``)."""
     check = _CHECK.get()
-    if check is None or check.member is not None:
+    if check is None:
         yield
         return
-    check.member = name
+    outer = check.estimator_param
+    check.members.append(name)
+    if not outer and len(check.members) == 1:
+        check.estimator_param = estimator_param
     try:
         yield
     finally:
-        check.member = None
+        check.members.pop()
+        check.estimator_param = outer
 
 
 def _library_dirs():
@@ -127,24 +135,28 @@ def _caller_stacklevel():
 
 
 def _advice(sampler, by_estimator, check):
-    """Who normalises (as the user built it) and the parameter to change."""
+    """Who normalises, as the user built it, and what to change: a parameter of
+    the object the user fitted."""
     name = type(sampler).__name__
     if by_estimator:
         who = f"{name}(estimator=None), whose default estimator normalises the rows"
-        change = "an estimator that does not divide the rows by their norms"
     else:
         who = f"{name}(normalize=True)"
-        change = f"{name}(normalize=False)"
-    if check is None or check.owner is sampler or check.member is None:
-        other = change if by_estimator else "normalize=False"
-        return who, f"pass {other}"
-    owner = type(check.owner).__name__
-    return (
-        f"{owner}: its {check.member} {who}",
-        f"pass {check.member}= a sampler with {change}"
-        if by_estimator
-        else f"pass {check.member}={change}",
-    )
+    if check is None or not check.members:
+        if by_estimator:
+            return who, "pass an estimator that does not divide the rows by their norms"
+        return who, "pass normalize=False"
+    path = "__".join(check.members)
+    if by_estimator:
+        param = check.estimator_param or f"{path}__estimator"
+        value = "an estimator that does not divide the rows by their norms"
+        how = f"give {param}= {value}"
+    else:
+        param, value = path, f"{name}(normalize=False)"
+        how = f"pass {param}={value}"
+    if "__" in param:
+        how += " (with set_params)"
+    return f"{type(check.owner).__name__}: its {path} {who}", how
 
 
 def warn_if_collapsed(sampler, X, norms=None, by_estimator=False, spread=None):

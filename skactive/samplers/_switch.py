@@ -318,7 +318,9 @@ class BudgetSwitchSampler(BaseSampler):
         low, high = self._samplers()
         with collapse_member("low"):
             self.low_ = clone(low).fit(X)
-        with collapse_member("high"):  # checks only when low did not
+        # Checks only when low did not; a default high member's estimator is ours.
+        param = "estimator" if self.high is None else None
+        with collapse_member("high", estimator_param=param):
             self.high_ = clone(high).fit(X)
         self._X = X
 

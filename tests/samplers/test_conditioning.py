@@ -425,7 +425,18 @@ def test_budget_switch_collapse_warning_names_its_member():
     told = [str(r.message) for r in record if "one direction" in str(r.message)]
     assert len(told) == 1
     assert told[0].startswith("BudgetSwitchSampler: its high UncertaintySampler(")
-    assert "pass high= a sampler with an estimator" in told[0]
+    assert "give estimator= an estimator that does not divide" in told[0]
+    # Deeper: the fallback of a high member given by the user.
+    high = UncertaintySampler(make_pipeline(StandardScaler(), LogisticRegression()))
+    with pytest.warns(UserWarning, match="one direction") as record:
+        BudgetSwitchSampler(low=CoresetSampler(), high=high).fit(X + 1e5)
+    told = [str(r.message) for r in record if "one direction" in str(r.message)]
+    assert len(told) == 1
+    assert told[0].startswith("BudgetSwitchSampler: its high__fallback TypiClust")
+    assert (
+        "high__fallback=TypiClustSampler(normalize=False) (with set_params)"
+        in (told[0])
+    )
 
 
 def test_collapse_check_measures_once_per_fit(monkeypatch):
