@@ -331,7 +331,9 @@ def unit_rows(X):
     sq, exponent, odd = _row_sq_norms(X)
     norms = np.sqrt(sq)
     norms[norms == 0] = 1.0
-    out = X / norms[:, None]
+    plain = norms.copy()
+    plain[odd] = np.inf  # 0 there, without an overflow: those rows are set below
+    out = X / plain[:, None]
     if len(odd):
         out[odd] = np.ldexp(X[odd], exponent[odd, None]) / norms[odd, None]
     return out
