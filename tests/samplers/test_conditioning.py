@@ -491,3 +491,15 @@ def test_collapse_warning_in_two_threads_at_once_each_warns_and_no_filter_leaks(
     told = [r for r in record if "one direction" in str(r.message)]
     assert len(told) == 6  # once per fit, in each thread
     assert all(r.filename == __file__ for r in told)  # at the user's line
+
+
+def test_unit_rows_near_the_float64_limits_warn_of_nothing():
+    from skactive._kernels._exact import unit_rows
+
+    X = np.array([[1e308, -1.7e308, 3.0], [0, 0, 0], [1e-320, 0, 5e-321]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no overflow, no 0/0
+        got = unit_rows(X)
+    exact = np.array([[1.0, -1.7, 3e-308], [0, 0, 0], [2.0, 0, 1.0]])
+    np.testing.assert_allclose(got, normalize(exact), rtol=1e-3)  # 1e-320: 3 digits
+    np.testing.assert_allclose(got[0, :2], normalize(exact)[0, :2], rtol=1e-15)
