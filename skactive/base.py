@@ -107,6 +107,13 @@ def get_sampler_tags(sampler):
     return tags()
 
 
+def _collapse_check(sampler):
+    # Imported here: skactive.samplers imports this module.
+    from skactive.samplers._normalize import collapse_check
+
+    return collapse_check(sampler)
+
+
 class BaseSampler(BaseEstimator, metaclass=ABCMeta):
     """Base class for active-learning samplers.
 
@@ -186,7 +193,8 @@ class BaseSampler(BaseEstimator, metaclass=ABCMeta):
         # What a query of an earlier fit left describes another pool.
         self.__dict__.pop("_last_query", None)
         self.n_samples_fit_ = X.shape[0]
-        self._fit(X)
+        with _collapse_check(self):  # its members' fits share the check
+            self._fit(X)
         return self
 
     def _fit_dask_pool(self, X):
@@ -211,7 +219,8 @@ class BaseSampler(BaseEstimator, metaclass=ABCMeta):
         self.__dict__.pop("feature_names_in_", None)  # a dask array has no names
         self.n_features_in_ = X.shape[1]
         self.n_samples_fit_ = X.shape[0]
-        self._fit(X)
+        with _collapse_check(self):  # its members' fits share the check
+            self._fit(X)
         return self
 
     def query(self, labeled_mask=None, budget=1, *, y=None, return_scores=False):

@@ -32,9 +32,11 @@ from skactive._dask._pool import (
     condition_dask_pool,
 )
 from skactive._kernels._exact import (
+    _POOL_EXP,
     _RTOL64,
     exact_min_sq_dists,
     first_max,
+    power_of_two_exponent,
     sq_dist_error,
 )
 from skactive._kernels._greedy import (
@@ -570,11 +572,11 @@ def fit_dask_pool(X, sampler):
     if not pool.offset.any():
         return pool
     mean = column_sums(pool.raw) / X.shape[0]
-    # condition_pool's power of two, from the largest centred norm's bound
-    top = np.sqrt(pool.max_sq_norm) + np.sqrt(float(mean @ mean))
-    exponent = 0
-    if top > 0 and not 2.0**-20 <= top <= 2.0**20:
-        exponent = -int(np.frexp(top)[1])
+    # condition_pool's power of two, from the largest centred norm's bound (in the
+    # units of max_sq_norm: X times 2**pre_exponent)
+    scaled = np.ldexp(mean, pool.pre_exponent)
+    top = np.sqrt(pool.max_sq_norm) + np.sqrt(float(scaled @ scaled))
+    exponent = pool.pre_exponent + power_of_two_exponent(top, _POOL_EXP)
     data = pool.raw.map_blocks(_condition_block, mean, 2.0**exponent, dtype=np.float32)
     return replace(pool, data=data, offset=mean, exponent=exponent)
 

@@ -15,6 +15,13 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.utils import assert_all_finite
 
+from skactive._kernels._exact import (
+    _POOL_EXP,
+    _SQUARE_EXP,
+    power_of_two_exponent,
+    row_max_abs,
+)
+
 __all__ = ["DaskPool", "check_dask_pool", "condition_dask_pool"]
 
 # The per-chunk statistics, one row per chunk: a NaN, an infinity, the largest
@@ -82,11 +89,19 @@ def check_dask_pool(X, estimator):
     return X
 
 
-def _chunk_stats(block, center, unit=False):
+def _chunk_stats(block, center, unit=False, exponent=0):
     """One row of statistics of a chunk (see ``_NAN`` and the others above); with
     ``unit``, then the number of non-zero rows and the column sums of the rows
-    divided by their norms (what the collapse check of ``normalize=True`` needs)."""
+    divided by their norms (what the collapse check of ``normalize=True`` needs).
+    The squares and sums are of the chunk times ``2**exponent`` (exact), the
+    largest magnitude of the chunk itself."""
     block = np.asarray(block)
+    if exponent and np.isfinite(block).all():
+        top = float(np.max(row_max_abs(block), initial=0.0))
+        block = np.ldexp(block.astype(np.float64), exponent)
+        stats = _chunk_stats(block, center, unit)
+        stats[0, _ABS_MAX] = top
+        return stats
     d = block.shape[1]
     stats = np.zeros((1, _N_STATS + (d if center else 0) + (1 + d if unit else 0)))
     if not np.isfinite(block).all():
@@ -96,7 +111,7 @@ def _chunk_stats(block, center, unit=False):
     if len(block) == 0:
         return stats
     sq = np.einsum("ij,ij->i", block, block, dtype=np.float64)
-    stats[0, _ABS_MAX] = np.abs(block).max()
+    stats[0, _ABS_MAX] = row_max_abs(block).max()
     stats[0, _SQ_MAX] = sq.max()
     stats[0, _SQ_SUM] = sq.sum()
     if center:
@@ -125,7 +140,10 @@ def _transformed(block, offset, scale):
 
 def _condition_block(block, offset, scale):
     """The chunk as :func:`~skactive._kernels._exact.condition_pool` makes it:
-    shifted and scaled in float64, rounded once to float32."""
+    shifted and scaled in float64, rounded once to float32 (one copy: straight
+    to float32 when there is nothing to shift or scale)."""
+    if offset is None and scale == 1.0:
+        return block.astype(np.float32)
     return _transformed(block, offset, scale).astype(np.float32)
 
 
@@ -160,6 +178,12 @@ class DaskPool:
         The mean squared distance between the rows divided by their norms (the
         measure of :func:`skactive.samplers._normalize.unit_rows_spread`), when
         asked for.
+    max_abs : float
+        The largest magnitude of ``raw``.
+
+    ``max_sq_norm`` and ``mean_sq_norm`` are those of ``raw`` times
+    ``2**pre_exponent``: the power of two that keeps the squares of a pool of
+    extreme magnitude finite and normal (0 for other pools).
     """
 
     raw: object
@@ -169,6 +193,21 @@ class DaskPool:
     max_sq_norm: float
     mean_sq_norm: float
     unit_spread: float | None = None
+    max_abs: float = 0.0
+    pre_exponent: int = 0
+
+    def largest_magnitude(self):
+        """The largest magnitude of ``data``: exact without a pass when the pool is
+        not shifted (rounding to float32 keeps the order of magnitudes), else one
+        pass over the chunks, made once."""
+        if not self.offset.any():
+            return float(np.float32(np.ldexp(self.max_abs, self.exponent)))
+        if getattr(self, "_largest", None) is None:
+            import dask.array as da
+
+            top = da.maximum(self.data.max(), -self.data.min())
+            self._largest = float(top.compute())
+        return self._largest
 
     @property
     def shape(self):
@@ -208,7 +247,10 @@ def condition_dask_pool(X, estimator, center=True, unit_spread=False):
     scikit-learn's ``validate_data`` message otherwise) and computes the largest
     and the mean squared row norm, the largest magnitude and, when centring, the
     float64 column sums. The offset and the power-of-two exponent follow
-    ``condition_pool``'s rule; the conditioned float32 pool is lazy.
+    ``condition_pool``'s rule; the conditioned float32 pool is lazy. A pool whose
+    largest magnitude lies beyond ``2**400`` or below ``2**-400`` takes a second
+    pass: its squares and sums are taken times a power of two (exact), as
+    ``condition_pool`` takes them, so that none overflows or vanishes.
 
     The column sums are added chunk by chunk, where ``condition_pool`` adds them in
     its own blocks: the means can differ in the last bit of float64, and an
@@ -234,13 +276,18 @@ def condition_dask_pool(X, estimator, center=True, unit_spread=False):
     """
     n, d = X.shape
     n_stats = _N_STATS + (d if center else 0) + (1 + d if unit_spread else 0)
-    stats = X.map_blocks(
-        _chunk_stats,
-        bool(center),
-        unit_spread,
-        chunks=((1,) * X.numblocks[0], (n_stats,)),
-        dtype=np.float64,
-    ).compute()
+
+    def chunk_stats(exponent=0):
+        return X.map_blocks(
+            _chunk_stats,
+            bool(center),
+            unit_spread,
+            exponent,
+            chunks=((1,) * X.numblocks[0], (n_stats,)),
+            dtype=np.float64,
+        ).compute()
+
+    stats = chunk_stats()
     name = type(estimator).__name__
     for flag, value in ((_NAN, np.nan), (_INF, np.inf)):
         if stats[:, flag].any():  # NaN first, as check_array reports it
@@ -249,6 +296,12 @@ def condition_dask_pool(X, estimator, center=True, unit_spread=False):
                 estimator_name=name,
                 input_name="X",
             )
+    # A pool of extreme magnitude: a second pass squares it times a power of two
+    # (exact), as condition_pool does, so that no square overflows or vanishes.
+    max_abs = float(stats[:, _ABS_MAX].max())
+    pre = power_of_two_exponent(max_abs, _SQUARE_EXP)
+    if pre:
+        stats = chunk_stats(pre)
     spread = None
     if unit_spread:
         # 2 mean ||u_i - mean(u)||^2 = 2 (mean ||u_i||^2 - ||mean(u)||^2).
@@ -258,26 +311,15 @@ def condition_dask_pool(X, estimator, center=True, unit_spread=False):
     sq_max = float(stats[:, _SQ_MAX].max())
     sq_sum = float(stats[:, _SQ_SUM].sum())
     total = stats[:, _N_STATS : _N_STATS + (d if center else 0)].sum(axis=0)
-    if (
-        not np.isfinite(sq_max)
-        or not np.isfinite(sq_sum)
-        or not np.all(np.isfinite(total))
-    ):
-        raise ValueError(
-            "X has values too large to square in float64 (largest magnitude "
-            f"{float(stats[:, _ABS_MAX].max()):.3g}); rescale the features."
-        )
     offset = np.zeros(d)
     top = float(np.sqrt(sq_max))
     if center:
         mean = total / n
         mean_sq = float(mean @ mean)
         if center is True or mean_sq > sq_sum / n - mean_sq:
-            offset = mean
+            offset = np.ldexp(mean, -pre)  # in the units of X
             top += np.sqrt(mean_sq)
-    exponent = 0
-    if top > 0 and not 2.0**-20 <= top <= 2.0**20:
-        exponent = -int(np.frexp(top)[1])
+    exponent = pre + power_of_two_exponent(top, _POOL_EXP)
     data = X
     if offset.any() or exponent != 0 or X.dtype != np.float32:
         data = X.map_blocks(
@@ -286,4 +328,4 @@ def condition_dask_pool(X, estimator, center=True, unit_spread=False):
             2.0**exponent,
             dtype=np.float32,
         )
-    return DaskPool(X, data, offset, exponent, sq_max, sq_sum / n, spread)
+    return DaskPool(X, data, offset, exponent, sq_max, sq_sum / n, spread, max_abs, pre)

@@ -17,6 +17,7 @@ from sklearn.utils import check_random_state
 
 from skactive._dask._pool import condition_dask_pool
 from skactive._kernels._exact import safe_row_norms
+from skactive.cluster._kmeans import working_exponent
 
 # The candidate rows one pass over the pool stages, in visiting order, when no
 # distributed client is the scheduler (they are then staged in this process), or one
@@ -49,6 +50,7 @@ def check_typiclust_pool(sampler, X):
 def _assign_block(block, clusterer):
     """Labels of one chunk, as ``SampledKMeans.fit`` labels the rows of a pool."""
     block = np.ascontiguousarray(block)  # as validate_data(order="C") makes it
+    block = clusterer._working(block)
     norms = safe_row_norms(block) if clusterer.normalize else None
     return clusterer._assign(block, norms)
 
@@ -74,10 +76,13 @@ def fit_sampled_kmeans(clusterer, pool):
     ``labels_`` (one integer per row) comes to the client.
     """
     n, d = pool.shape
+    # The power of two fit finds from the largest magnitude of its input.
+    clusterer._exponent = working_exponent(pool.largest_magnitude())
     rng = check_random_state(clusterer.random_state)
     rows = clusterer._training_rows(n, rng)
-    sample = _training_sample(pool.take(rows), clusterer.normalize)
+    sample = _training_sample(clusterer._working(pool.take(rows)), clusterer.normalize)
     clusterer._train(sample, rng)
+    clusterer._centers_in_units_of_X()
     clusterer.n_features_in_ = d
     labels = pool.data.map_blocks(_assign_block, clusterer, drop_axis=1, dtype=np.intp)
     clusterer.labels_ = np.asarray(labels.compute(), dtype=np.intp)

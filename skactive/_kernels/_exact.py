@@ -250,16 +250,93 @@ def settle_nearest(
     return nearest
 
 
+# Squares are taken in float64 as they are while they lie within
+# [2**(-2 _SQUARE_EXP), 2**(2 _SQUARE_EXP)] (a row's sum of squares; a pool's largest
+# magnitude within [2**-_SQUARE_EXP, 2**_SQUARE_EXP]): they then neither overflow nor
+# leave the normal range. Beyond, the values are first brought to [0.5, 1) by a power
+# of two.
+_SQUARE_EXP = 400
+# condition_pool scales the pool when its largest (centred) row norm lies outside
+# [2**-_POOL_EXP, 2**_POOL_EXP]: the float32 kernels square the rows.
+_POOL_EXP = 20
+
+
+def power_of_two_exponent(magnitude, bound):
+    """The power of two that brings ``magnitude`` to ``[0.5, 1)``, or 0 when it
+    lies in ``[2**-bound, 2**bound]`` already (or is 0): what the rows are
+    multiplied by (exactly) before arithmetic that would overflow, underflow or
+    lose them. An int for a scalar ``magnitude``, an int array (elementwise) for an
+    array."""
+    m = np.asarray(magnitude, dtype=np.float64)
+    keep = (m == 0) | ((m >= 2.0**-bound) & (m <= 2.0**bound))
+    exponent = np.where(keep, 0, -np.frexp(m)[1])
+    return int(exponent) if exponent.ndim == 0 else exponent
+
+
+def row_max_abs(X):
+    """The largest magnitude of each row of ``X`` (0 for an empty row), without a
+    temporary of the size of ``X``."""
+    if X.shape[1] == 0:
+        return np.zeros(X.shape[0], dtype=X.dtype)
+    return np.maximum(X.max(axis=1), -X.min(axis=1))
+
+
+def _row_sq_norms(block):
+    """The float64 squared norms of the rows of ``block``, each squared as it is
+    unless its sum of squares lies outside ``[2**-800, 2**800]`` (or is 0): such a
+    row is squared after a power of two brings its largest magnitude to
+    ``[0.5, 1)``. Returns the squared norms (of the rescaled rows there), the
+    exponents (0 for the rows squared as they are) and the positions rescaled."""
+    sq = np.einsum("ij,ij->i", block, block, dtype=np.float64)
+    odd = np.flatnonzero(
+        ~((sq >= 2.0 ** (-2 * _SQUARE_EXP)) & (sq <= 2.0 ** (2 * _SQUARE_EXP)))
+    )
+    exponent = np.zeros(len(sq), dtype=np.int32)
+    if len(odd):
+        exponent[odd] = -np.frexp(row_max_abs(block[odd]).astype(np.float64))[1]
+        rows = np.ldexp(block[odd], exponent[odd, None])
+        sq[odd] = np.einsum("ij,ij->i", rows, rows, dtype=np.float64)
+    return sq, exponent, odd
+
+
 def safe_row_norms(X):
     """The L2 norm of each row of ``X`` in float64 (computed in blocks, exact for
     float32 rows but for the square root's rounding), with 1 for zero rows: what
-    rows are divided by to normalise them, zero rows staying zero."""
+    rows are divided by to normalise them, zero rows staying zero.
+
+    A row whose squares would overflow or vanish in float64 (a sum of squares
+    beyond ``2**800`` or below ``2**-800``: float64 values of about ``1e120`` and
+    ``1e-120`` and beyond) is squared after an exact power-of-two rescale, its norm
+    scaled back; other rows are squared as they are, so their norms are those of
+    the plain formula, to the bit. A norm beyond the float64 range (rows near
+    ``1.8e308``) is infinite: :func:`unit_rows` never forms it."""
     norms = np.empty(X.shape[0])
     for rows in row_blocks(*X.shape):
-        norms[rows] = np.einsum("ij,ij->i", X[rows], X[rows], dtype=np.float64)
-    np.sqrt(norms, out=norms)
+        sq, exponent, odd = _row_sq_norms(X[rows])
+        norms[rows] = np.sqrt(sq)
+        if len(odd):
+            at = rows.start + odd
+            norms[at] = np.ldexp(norms[at], -exponent[odd])
     norms[norms == 0] = 1.0
     return norms
+
+
+def unit_rows(X):
+    """The rows of ``X`` divided by their L2 norms, in float64 (zero rows stay
+    zero), at any finite scale: a row whose squares would overflow or vanish is
+    rescaled by a power of two first (which changes no bit of its normalised
+    value), other rows are ``X / ||X||`` of the plain formula, to the bit. A new
+    array, of the shape of ``X`` (call it on blocks of rows of a large pool)."""
+    X = np.asarray(X)
+    sq, exponent, odd = _row_sq_norms(X)
+    norms = np.sqrt(sq)
+    norms[norms == 0] = 1.0
+    plain = norms.copy()
+    plain[odd] = np.inf  # 0 there, without an overflow: those rows are set below
+    out = X / plain[:, None]
+    if len(odd):
+        out[odd] = np.ldexp(X[odd], exponent[odd, None]) / norms[odd, None]
+    return out
 
 
 def condition_pool(X, center=True):
@@ -271,7 +348,11 @@ def condition_pool(X, center=True):
     lost), and beyond about 1e18 the squared norms overflow (below 1e-19 they
     vanish). So the pool is shifted by its column means (computed in float64 from
     the values as given), and it is scaled by ``2 ** exponent`` when its magnitudes
-    lie outside ``[2**-20, 2**20]``.
+    lie outside ``[2**-20, 2**20]``. Any finite scale is conditioned: when the
+    largest squared row norm lies beyond ``2**800`` or below ``2**-800`` (where
+    float64 squares overflow or vanish), one more pass finds the largest magnitude,
+    and the norms and means are taken again on the pool times the power of two
+    that brings it to ``[0.5, 1)``.
 
     Parameters
     ----------
@@ -302,18 +383,15 @@ def condition_pool(X, center=True):
     """
     n, d = X.shape
     blocks = row_blocks(n, d)
-    sq = np.empty(n)
-    total = np.zeros(d)
-    for rows in blocks:  # one pass: norms, and column sums if asked
-        block = X[rows]
-        sq[rows] = np.einsum("ij,ij->i", block, block, dtype=np.float64)
-        if center:
-            total += block.sum(axis=0, dtype=np.float64)
-    if not np.all(np.isfinite(sq)) or not np.all(np.isfinite(total)):
-        raise ValueError(
-            "X has values too large to square in float64 (largest magnitude "
-            f"{float(np.abs(X).max()):.3g}); rescale the features."
-        )
+    sq, total = _pool_stats(X, blocks, center)
+    # A pool of extreme magnitude: its squares and sums taken again on the values
+    # brought near 1 by a power of two (exact), so that none overflows or vanishes.
+    pre = 0
+    if n and not 2.0 ** (-2 * _SQUARE_EXP) <= sq.max() <= 2.0 ** (2 * _SQUARE_EXP):
+        top_abs = max(float(row_max_abs(X[rows]).max()) for rows in blocks)
+        pre = power_of_two_exponent(top_abs, _SQUARE_EXP)
+    if pre:
+        sq, total = _pool_stats(X, blocks, center, pre)
     offset = np.zeros(d)
     top = float(np.sqrt(sq.max())) if n else 0.0  # the largest row norm
     if center and n:
@@ -321,11 +399,9 @@ def condition_pool(X, center=True):
         mean_sq = float(mean @ mean)
         ratio = 1.0 if center == "auto" else float(center)
         if center is True or mean_sq > ratio**2 * (float(sq.mean()) - mean_sq):
-            offset = mean
+            offset = np.ldexp(mean, -pre)  # in the units of X
             top += np.sqrt(mean_sq)  # bounds the largest centred norm
-    exponent = 0
-    if top > 0 and not 2.0**-20 <= top <= 2.0**20:
-        exponent = -int(np.frexp(top)[1])  # top * 2**exponent in [0.5, 1)
+    exponent = pre + power_of_two_exponent(top, _POOL_EXP)
     shifted = bool(offset.any())
     if not shifted and exponent == 0 and X.dtype == np.float32:
         return np.ascontiguousarray(X), offset, 0, sq
@@ -339,3 +415,19 @@ def condition_pool(X, center=True):
         Xw[rows] = block
         sq[rows] = np.einsum("ij,ij->i", block, block)
     return Xw, offset, exponent, sq
+
+
+def _pool_stats(X, blocks, center, exponent=0):
+    """One pass over ``X * 2**exponent``: the float64 squared row norms, and the
+    column sums when ``center``."""
+    n, d = X.shape
+    sq = np.empty(n)
+    total = np.zeros(d)
+    for rows in blocks:
+        block = X[rows]
+        if exponent:
+            block = np.ldexp(block.astype(np.float64), exponent)
+        sq[rows] = np.einsum("ij,ij->i", block, block, dtype=np.float64)
+        if center:
+            total += block.sum(axis=0, dtype=np.float64)
+    return sq, total

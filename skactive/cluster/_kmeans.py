@@ -13,7 +13,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skactive._kernels._exact import (
     EPS32,
+    power_of_two_exponent,
     row_blocks,
+    row_max_abs,
     safe_row_norms,
     settle_nearest,
     sq_dist_error,
@@ -30,15 +32,10 @@ _SEED_POINTS = 20_000
 _SCALE_EXP = 32
 
 
-def _working_exponent(X):
-    """The power of two ``fit`` multiplies ``X`` by: 0 unless its largest
-    magnitude is extreme."""
-    if X.size == 0:
-        return 0
-    top = max(abs(float(X.max())), abs(float(X.min())))
-    if top == 0 or 2.0**-_SCALE_EXP <= top <= 2.0**_SCALE_EXP:
-        return 0
-    return -int(np.frexp(top)[1])
+def working_exponent(largest):
+    """The power of two ``fit`` multiplies the data by, from its largest magnitude
+    ``largest``: 0 unless that is extreme."""
+    return power_of_two_exponent(largest, _SCALE_EXP)
 
 
 class SampledKMeans(ClusterMixin, BaseEstimator):
@@ -176,7 +173,7 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
         backend = get_backend(self.device, type(self).__name__)
         # Extreme magnitudes: the rows times a power of two, centroids and inertia
         # brought back to X's units after the training.
-        self._exponent = _working_exponent(X)
+        self._exponent = working_exponent(row_max_abs(X).max(initial=0.0))
         X = self._working(X)
         norms = safe_row_norms(X) if self.normalize else None
         rng = check_random_state(self.random_state)
@@ -187,16 +184,22 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
         if norms is not None:
             sample /= norms[rows, None]
         self._train(sample, rng)
-        if self._exponent and not self.normalize:
-            self.cluster_centers_ = np.ldexp(self.cluster_centers_, -self._exponent)
-            self.inertia_ = float(np.ldexp(self.inertia_, -2 * self._exponent))
+        self._centers_in_units_of_X()
         self.labels_ = self._assign(X, norms, backend)
         return self
 
+    def _centers_in_units_of_X(self):
+        """Bring the centroids and the inertia trained on the working rows back to
+        ``X``'s units (normalised rows have none to bring back)."""
+        if self._exponent and not self.normalize:
+            self.cluster_centers_ = np.ldexp(self.cluster_centers_, -self._exponent)
+            self.inertia_ = float(np.ldexp(self.inertia_, -2 * self._exponent))
+
     def _working(self, X):
         """``X`` times the power of two of the fit (``X`` itself when none)."""
-        exponent = getattr(self, "_exponent", 0)
-        return X if exponent == 0 else np.ldexp(X, exponent).astype(X.dtype, copy=False)
+        if self._exponent == 0:
+            return X
+        return np.ldexp(X, self._exponent).astype(X.dtype, copy=False)
 
     def _training_rows(self, n, rng):
         """The ascending rows of a pool of ``n`` the centroids are trained on (all
@@ -244,7 +247,7 @@ class SampledKMeans(ClusterMixin, BaseEstimator):
         again in float64, so the labels are the same on every CPU.
         """
         centers = self.cluster_centers_
-        if getattr(self, "_exponent", 0) and not self.normalize:
+        if self._exponent and not self.normalize:
             centers = np.ldexp(centers, self._exponent)  # in the units of X here
         shift = centers.mean(axis=0)
         C = (centers - shift).astype(np.float32)

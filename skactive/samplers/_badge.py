@@ -7,10 +7,10 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
-from skactive._kernels._exact import row_blocks, safe_row_norms
+from skactive._kernels._exact import row_blocks
 from skactive._kernels._greedy import DSquaredSeeding, run_greedy
 from skactive.base import BaseSampler, SamplerTags
-from skactive.samplers._normalize import collapse_told, warn_if_collapsed
+from skactive.samplers._normalize import collapse_member, warn_if_collapsed
 from skactive.samplers._uncertainty import (
     check_fallback,
     default_estimator,
@@ -128,11 +128,10 @@ class BADGESampler(BaseSampler):
         check_instances(self, ("estimator", "fallback"))
         check_fallback(self.fallback)
         self.X_fit_ = X
-        told = self.estimator is None and warn_if_collapsed(
-            self, X, safe_row_norms(X), by_estimator=True
-        )
+        if self.estimator is None:
+            warn_if_collapsed(self, X, by_estimator=True)
         fallback = default_fallback(self.fallback, self.random_state)
-        with collapse_told(told):  # the default fallback would say it again
+        with collapse_member("fallback"):  # checks only when the above did not
             self.fallback_ = clone(fallback).fit(X)
 
     def _query(self, mask, budget, rng, y):

@@ -6,7 +6,7 @@ graph, and the ``neighbors`` parameter."""
 import numpy as np
 from scipy import sparse
 
-from skactive._kernels._exact import condition_pool, safe_row_norms
+from skactive._kernels._exact import condition_pool, row_blocks, unit_rows
 from skactive.base import BaseSampler, SamplerTags
 from skactive.neighbors import check_knn_graph, knn_graph
 from skactive.samplers._normalize import warn_if_collapsed
@@ -17,7 +17,7 @@ _NEIGHBORS_OPTIONS = {"auto", "exact", "ivf", "pynndescent", "precomputed"}
 # float32) when its mean is more than this many times its spread: then float32
 # would keep less than 1/32 of its precision for the differences between rows. A
 # pool closer to the origin is rounded as it is, its picks unchanged to the bit.
-_CENTER_ABOVE = 32.0
+CENTER_ABOVE = 32.0
 
 
 def neighbors_constraint():
@@ -50,11 +50,12 @@ def fit_graph(sampler, X, graph=True):
         return None, sparse.csr_array(check_knn_graph(X, X.shape[0])), 1.0
     scale = 1.0
     if sampler.normalize:
-        norms = safe_row_norms(X)
-        warn_if_collapsed(sampler, X, norms)
-        X32 = (X / norms[:, None]).astype(np.float32)
+        warn_if_collapsed(sampler, X)
+        X32 = np.empty(X.shape, dtype=np.float32)
+        for rows in row_blocks(*X.shape):  # at any finite scale (see unit_rows)
+            X32[rows] = unit_rows(X[rows])
     else:
-        X32, _, exponent, _ = condition_pool(X, center=_CENTER_ABOVE)
+        X32, _, exponent, _ = condition_pool(X, center=CENTER_ABOVE)
         scale = 2.0**exponent
     X32 = np.ascontiguousarray(X32)
     if not graph:

@@ -336,6 +336,11 @@ transformer, default="auto"
             self.balls == "auto" and not precomputed and n <= _EXACT_BALLS_UP_TO
         ):
             cap = None if self.balls == "exact" else _EXACT_BALLS_MEAN * n
+            # Not a repeat of fit_graph's conditioning: that one centres only far
+            # offsets (or none, on normalised rows); this one centres the rows the
+            # ball kernel works on whenever their mean exceeds their spread (it does
+            # on digits, normalised or not), so its float32 rounding bound is of the
+            # spread, not of the norms.
             Xw, _, exponent, sq = condition_pool(X32, center="auto")
             err = sq_dist_error(X32.shape[1], float(np.sqrt(sq.max())))
             self.balls_ = within_radius(Xw, X32, delta, err, cap, unit=2.0**exponent)

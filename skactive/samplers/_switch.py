@@ -13,7 +13,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import StratifiedShuffleSplit
 
 from skactive.base import BaseSampler, SamplerTags, _split_details, get_sampler_tags
-from skactive.samplers._normalize import collapse_told, watch_collapse
+from skactive.samplers._normalize import collapse_member
 from skactive.samplers._uncertainty import UncertaintySampler, default_estimator
 from skactive.utils._compat import HasMethods, Interval, StrOptions
 from skactive.utils._validation import check_instances
@@ -316,9 +316,11 @@ class BudgetSwitchSampler(BaseSampler):
     def _fit(self, X):
         check_instances(self, ("low", "high"))
         low, high = self._samplers()
-        with watch_collapse() as told:
+        with collapse_member("low"):
             self.low_ = clone(low).fit(X)
-        with collapse_told(bool(told)):  # the high member would say it again
+        # Checks only when low did not; a default high member's estimator is ours.
+        param = "estimator" if self.high is None else None
+        with collapse_member("high", estimator_param=param):
             self.high_ = clone(high).fit(X)
         self._X = X
 

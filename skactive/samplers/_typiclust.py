@@ -29,6 +29,7 @@ from skactive._kernels._typicality import (
 from skactive.backends import get_backend
 from skactive.base import BaseSampler, SamplerTags
 from skactive.cluster import SampledKMeans
+from skactive.samplers._graph import CENTER_ABOVE
 from skactive.samplers._normalize import warn_if_collapsed
 from skactive.utils._compat import HasMethods, Interval, StrOptions, validate_params
 from skactive.utils._parallel import limit_threads
@@ -46,20 +47,21 @@ _AUTO_SAMPLED_TYPICALITY_ABOVE = 16e9
 _AUTO_SAMPLED_CLUSTER_ABOVE = 1000
 
 
-# typicality() centres X in float64 when its mean is more than this many times its
-# spread (see skactive.samplers._graph, the same rule).
-_TYPICALITY_CENTER_ABOVE = 32.0
-
-
 def _typicality(X, n_neighbors):
     # Before the one rounding to float32: a large offset is taken off in float64
     # (rounded first, X + 1e5 keeps 1e-2 of its unit differences), and an extreme
     # scale is brought back by a power of two (exact), its square taken out again
     # in float64 (beyond about 1e19 the squares overflow float32, below 1e-19 they
-    # vanish). Other pools are rounded as they are.
-    Xw, _, exponent, _ = condition_pool(X, center=_TYPICALITY_CENTER_ABOVE)
-    mean_sq = np.ldexp(mean_knn_sq_dist(Xw, n_neighbors), -2 * exponent)
-    return 1.0 / (mean_sq + EPS)
+    # vanish). Other pools are rounded as they are. The offset rule is the coverage
+    # samplers' (skactive.samplers._graph.CENTER_ABOVE).
+    Xw, _, exponent, _ = condition_pool(X, center=CENTER_ABOVE)
+    mean_sq, two = mean_knn_sq_dist(Xw, n_neighbors), 2 * exponent
+    if exponent < 0:
+        # A large pool: 1 / (m 2**-two + EPS) = 2**two / (m + EPS 2**two), the same
+        # bits where both are normal floats, and no overflow of m 2**-two beyond
+        # about 1e154 (the values are then subnormal, 0 beyond about 1e162).
+        return np.ldexp(1.0 / (mean_sq + np.ldexp(EPS, two)), two)
+    return 1.0 / (np.ldexp(mean_sq, -two) + EPS)
 
 
 @validate_params(

@@ -10,9 +10,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import Normalizer
 from sklearn.utils.validation import check_array
 
-from skactive._kernels._exact import row_blocks, safe_row_norms
+from skactive._kernels._exact import power_of_two_exponent, row_blocks, row_max_abs
 from skactive.base import BaseSampler, SamplerTags, _split_details, get_sampler_tags
-from skactive.samplers._normalize import collapse_told, warn_if_collapsed
+from skactive.samplers._normalize import collapse_member, warn_if_collapsed
 from skactive.utils._compat import HasMethods, StrOptions
 from skactive.utils._validation import check_instances
 
@@ -30,25 +30,24 @@ class RowNormalizer(Normalizer):
     dense row by its norm, whatever the row's scale.
 
     scikit-learn's Normalizer leaves alone the rows whose norm is below ten
-    machine epsilons (about ``2e-15`` in float64, ``1e-6`` in float32), taking
+    machine epsilons (about ``2.2e-15`` in float64, ``1.2e-6`` in float32), taking
     them for zero rows, and its squared norms overflow beyond about ``1e154``
-    (``1e19`` in float32). Here such a row is first multiplied by a power of two
-    (which changes no bit of its normalised value) so that its largest magnitude
-    lies in ``[0.5, 1)``; other rows, and sparse input, are Normalizer's own,
-    to the bit. Rows of zeros stay zero.
+    (``1e19`` in float32). Here a row whose largest magnitude lies outside
+    ``[2**-10, 2**10]`` is first multiplied by a power of two (which changes no
+    bit of its normalised value) so that its largest magnitude lies in
+    ``[0.5, 1)``; other rows, and sparse input, are Normalizer's own, to the bit.
+    Rows of zeros stay zero.
     """
 
     def transform(self, X, copy=None):
         if sparse.issparse(X):
             return super().transform(X, copy=copy)
         X = check_array(X, dtype=(np.float64, np.float32))
-        top = np.abs(X).max(axis=1, initial=0.0)
-        odd = np.flatnonzero(
-            (top > 0) & ((top < 2.0**-_ROW_EXP) | (top > 2.0**_ROW_EXP))
-        )
+        exponent = power_of_two_exponent(row_max_abs(X), _ROW_EXP)
+        odd = np.flatnonzero(exponent)
         if len(odd):
             X = X.copy()  # never the caller's array
-            X[odd] = np.ldexp(X[odd], -np.frexp(top[odd])[1][:, None])
+            X[odd] = np.ldexp(X[odd], exponent[odd, None].astype(np.int32))
             copy = False
         return super().transform(X, copy=copy)
 
@@ -65,9 +64,9 @@ def default_estimator():
     estimator : Pipeline
         ``Pipeline([("normalizer", RowNormalizer()), ("logisticregression",
         LogisticRegression(C=10, max_iter=1000))])``: :class:`RowNormalizer`
-        is scikit-learn's Normalizer, except that it also normalises rows of
-        norm below ``1e-15`` (or above ``1e154``), which Normalizer leaves as
-        they are.
+        is scikit-learn's Normalizer, except that it also normalises the rows
+        that Normalizer leaves as they are (norm below about ``2.2e-15`` in
+        float64) or cannot square (beyond about ``1e154``).
     """
     return Pipeline(
         [
@@ -303,10 +302,9 @@ class UncertaintySampler(BaseSampler):
                     "measure='margin', which can rank by decision_function."
                 )
         self.X_fit_ = X
-        told = self.estimator is None and warn_if_collapsed(
-            self, X, safe_row_norms(X), by_estimator=True
-        )
-        with collapse_told(told):  # the default fallback would say it again
+        if self.estimator is None:
+            warn_if_collapsed(self, X, by_estimator=True)
+        with collapse_member("fallback"):  # checks only when the above did not
             self.fallback_ = clone(self._fallback()).fit(X)
 
     def _query(self, mask, budget, rng, y):

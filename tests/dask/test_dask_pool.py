@@ -160,14 +160,18 @@ def test_non_finite_values_raise_the_in_memory_message(value, dtype):
     assert str(info.value) == expected
 
 
-def test_values_too_large_to_square_raise_as_in_memory():
-    X = np.ones((10, 2))
-    X[4, 1] = 1e200
-    with pytest.raises(ValueError) as memory:
-        condition_pool(X, center=True)
-    with pytest.raises(ValueError) as chunked:
-        condition_dask_pool(da.from_array(X, chunks=(3, 2)), _Named())
-    assert str(chunked.value) == str(memory.value)
+def test_values_beyond_float64_squares_condition_as_in_memory():
+    # Squared in float64 as they are, 1e200 overflowed (it raised) and 1e-170
+    # vanished (a pool of zeros): both are squared times a power of two first.
+    for value in (1e200, 1e-170):
+        X = np.ones((10, 2)) * value
+        X[4, 1] = 3 * value
+        Xw, offset, exponent, sq = condition_pool(X, center=False)
+        pool = condition_dask_pool(da.from_array(X, chunks=(3, 2)), _Named(), False)
+        assert exponent == pool.exponent != 0
+        np.testing.assert_array_equal(pool.data.compute(), Xw)
+        np.testing.assert_array_equal(Xw, np.ldexp(X, exponent).astype(np.float32))
+        np.testing.assert_array_equal(pool.sq_norms().compute(), sq)
 
 
 @pytest.mark.parametrize("center", [False, True, "auto"])
@@ -179,6 +183,8 @@ def test_values_too_large_to_square_raise_as_in_memory():
         (1.0, 1e4, np.float32),  # an offset the mean removes
         (1e30, 0.0, np.float64),  # a power-of-two rescale
         (1e-25, 0.0, np.float32),
+        (1e-170, 0.0, np.float64),  # squares that vanish in float64
+        (1e160, 1e161, np.float64),  # squares that overflow float64, centred
         (3.0, 0.0, np.int64),
     ],
 )

@@ -294,3 +294,33 @@ def test_typiclust_on_a_float64_npy_stack_equals_in_memory(client, digits, tmp_p
     assert stack.dtype == np.float64
     memory, chunked = _both(digits, stack, _mask(len(digits), 4), 7)
     _assert_same_selection(memory, chunked)
+
+
+@pytest.mark.parametrize("scale", [1e-170, 1e160])
+def test_typiclust_at_extreme_scales_equals_in_memory(client, digits, scale):
+    # float64 rows whose squares vanish or overflow in float64: the statistics
+    # pass squares them times a power of two, as condition_pool does.
+    X = digits * scale
+    mask = _mask(len(X), 20)
+    memory, chunked = _both(X, _uneven(X, [400, 900]), mask, 10)
+    _assert_same_selection(memory, chunked)
+    unscaled, _ = _both(digits, _uneven(digits, [400, 900]), mask, 10)
+    np.testing.assert_array_equal(chunked.indices, unscaled.indices)
+
+
+def test_sampled_kmeans_on_a_dask_pool_sets_the_working_exponent(client, blobs):
+    # Centred rows of magnitude below 2**-32: SampledKMeans.fit multiplies them by
+    # a power of two, and the dask fit must work on the same rows.
+    from skactive._dask._pool import condition_dask_pool
+    from skactive._dask._typiclust import fit_sampled_kmeans
+    from skactive.cluster import SampledKMeans
+
+    X = blobs.astype(np.float64) * 1e-6 + 1e6
+    pool = condition_dask_pool(_uneven(X, [500, 1200]), TypiClustSampler())
+    memory = SampledKMeans(12, random_state=0).fit(pool.data.compute())
+    assert memory._exponent != 0
+    chunked = fit_sampled_kmeans(SampledKMeans(12, random_state=0), pool)
+    assert chunked._exponent == memory._exponent
+    np.testing.assert_array_equal(chunked.labels_, memory.labels_)
+    np.testing.assert_array_equal(chunked.cluster_centers_, memory.cluster_centers_)
+    assert chunked.inertia_ == memory.inertia_

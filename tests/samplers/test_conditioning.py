@@ -160,8 +160,7 @@ def test_normalize_warns_when_the_rows_collapse_to_one_direction(sampler):
         assert len(told) == 1  # once, also from a sampler of two members
         message = str(record[0].message)
         assert "StandardScaler" in message
-        if sampler is not BudgetSwitchSampler:  # there: its TypiClust member's
-            assert message.startswith(sampler.__name__)
+        assert message.startswith(sampler.__name__)  # the object the user built
         assert all(r.filename == __file__ for r in record)  # at the user's line
 
 
@@ -344,3 +343,163 @@ def test_sampled_kmeans_labels_do_not_move_at_extreme_scales(scale, normalize_ro
     unit = 1.0 if normalize_rows else scale
     np.testing.assert_allclose(got.cluster_centers_, centers * unit, rtol=1e-9)
     np.testing.assert_allclose(got.inertia_, inertia * unit**2, rtol=1e-9)
+
+
+# Normalised rows at any finite scale, and the collapse check once per fit.
+
+SCALED_SAMPLERS = [
+    lambda: ProbCoverSampler(random_state=0),
+    lambda: MaxHerdingSampler(random_state=0),
+    lambda: TypiClustSampler(random_state=0),
+    lambda: UncertaintySampler(random_state=0),
+]
+
+
+@pytest.mark.parametrize("make", SCALED_SAMPLERS)
+@pytest.mark.parametrize("scale", [1e-170, 1e160])
+def test_normalize_picks_at_extreme_scales_are_those_at_scale_one(make, scale):
+    # float64 rows whose squares vanish (1e-170) or overflow (1e160) in float64.
+    X, _ = load_digits(return_X_y=True)
+    mask = np.zeros(len(X), dtype=bool)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*one direction")
+        expected = make().fit(X).query(mask, 8)
+        picks = make().fit(X * scale).query(mask, 8)
+    assert len(set(expected.tolist())) == 8 and not np.array_equal(
+        np.sort(expected), np.arange(8)
+    )
+    np.testing.assert_array_equal(picks, expected)
+
+
+def test_unit_rows_of_ordinary_rows_are_the_plain_formula_to_the_bit():
+    from skactive._kernels._exact import safe_row_norms, unit_rows
+
+    for name, X in ordinary_pools():
+        for pool in (X, X.astype(np.float32), X * 1e-100, X * 1e100):
+            norms = np.sqrt(np.einsum("ij,ij->i", pool, pool, dtype=np.float64))
+            norms[norms == 0] = 1.0
+            np.testing.assert_array_equal(safe_row_norms(pool), norms, err_msg=name)
+            np.testing.assert_array_equal(
+                unit_rows(pool), pool / norms[:, None], err_msg=name
+            )
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e-170, 1e160, 1e300])
+def test_unit_rows_at_extreme_scales_are_the_float64_definition(scale):
+    from skactive._kernels._exact import safe_row_norms, unit_rows
+
+    X, _ = load_digits(return_X_y=True)
+    X = X[:200]
+    exact = normalize(X)  # X itself is ordinary: the reference
+    got = unit_rows(X * scale)
+    np.testing.assert_allclose(got, exact, rtol=1e-14, atol=1e-300)
+    np.testing.assert_allclose(
+        safe_row_norms(X * scale) / scale, np.linalg.norm(X, axis=1), rtol=1e-13
+    )
+    # RowNormalizer (the default estimator's first step) agrees.
+    np.testing.assert_allclose(
+        RowNormalizer().fit_transform(X * scale), exact, rtol=1e-14, atol=1e-300
+    )
+
+
+def test_typicality_beyond_float64_squares_does_not_raise():
+    X = np.random.RandomState(0).normal(size=(120, 6)) * 4
+    mean_sq = 1.0 / typicality(X, n_neighbors=5) - 1e-5
+    got = typicality(X * 1e150, n_neighbors=5)  # 1 / (mean_sq * 1e300 + 1e-5)
+    np.testing.assert_allclose(got * 1e300, 1.0 / mean_sq, rtol=1e-5)
+    assert np.all(np.isfinite(typicality(X * 1e160, n_neighbors=5)))
+
+
+def test_budget_switch_collapse_warning_names_its_member():
+    X, _ = make_blobs(n_samples=300, centers=3, random_state=0)
+    with pytest.warns(UserWarning, match="one direction") as record:
+        BudgetSwitchSampler(random_state=0).fit(X + 1e5)
+    told = [str(r.message) for r in record if "one direction" in str(r.message)]
+    assert len(told) == 1
+    assert told[0].startswith("BudgetSwitchSampler: its low TypiClustSampler(")
+    assert "pass low=TypiClustSampler(normalize=False)" in told[0]
+    # With a low member that does not normalise, the high member's default
+    # estimator is the one to tell.
+    with pytest.warns(UserWarning, match="one direction") as record:
+        BudgetSwitchSampler(low=CoresetSampler(), random_state=0).fit(X + 1e5)
+    told = [str(r.message) for r in record if "one direction" in str(r.message)]
+    assert len(told) == 1
+    assert told[0].startswith("BudgetSwitchSampler: its high UncertaintySampler(")
+    assert "give estimator= an estimator that does not divide" in told[0]
+    # Deeper: the fallback of a high member given by the user.
+    high = UncertaintySampler(make_pipeline(StandardScaler(), LogisticRegression()))
+    with pytest.warns(UserWarning, match="one direction") as record:
+        BudgetSwitchSampler(low=CoresetSampler(), high=high).fit(X + 1e5)
+    told = [str(r.message) for r in record if "one direction" in str(r.message)]
+    assert len(told) == 1
+    assert told[0].startswith("BudgetSwitchSampler: its high__fallback TypiClust")
+    assert (
+        "high__fallback=TypiClustSampler(normalize=False) (with set_params)"
+        in (told[0])
+    )
+
+
+def test_collapse_check_measures_once_per_fit(monkeypatch):
+    # Counted, not replaced: the real measure runs.
+    from skactive.samplers import _normalize
+
+    calls = []
+    real = _normalize.unit_rows_spread
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_normalize, "unit_rows_spread", counted)
+    X, _ = make_blobs(n_samples=300, centers=3, random_state=0)
+    for sampler in (BudgetSwitchSampler(), UncertaintySampler(), BADGESampler()):
+        calls.clear()
+        with warnings.catch_warnings(record=True):
+            warnings.simplefilter("always")
+            sampler.fit(X + 1e5)
+        assert len(calls) == 1, type(sampler).__name__
+
+
+def test_collapse_warning_in_two_threads_at_once_each_warns_and_no_filter_leaks():
+    import threading
+
+    X, _ = make_blobs(n_samples=300, centers=3, random_state=0)
+    pools = [X + 1e5, X * 3 - 2e5]
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def fit(pool):
+        try:
+            barrier.wait()
+            for _ in range(3):
+                BudgetSwitchSampler(random_state=0).fit(pool)
+        except Exception as exc:  # reported below, in the test's thread
+            errors.append(exc)
+
+    before = list(warnings.filters)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        inside = list(warnings.filters)
+        threads = [threading.Thread(target=fit, args=(p,)) for p in pools]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert list(warnings.filters) == inside  # nothing added during the fits
+    assert not errors
+    assert list(warnings.filters) == before
+    told = [r for r in record if "one direction" in str(r.message)]
+    assert len(told) == 6  # once per fit, in each thread
+    assert all(r.filename == __file__ for r in told)  # at the user's line
+
+
+def test_unit_rows_near_the_float64_limits_warn_of_nothing():
+    from skactive._kernels._exact import unit_rows
+
+    X = np.array([[1e308, -1.7e308, 3.0], [0, 0, 0], [1e-320, 0, 5e-321]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no overflow, no 0/0
+        got = unit_rows(X)
+    exact = np.array([[1.0, -1.7, 3e-308], [0, 0, 0], [2.0, 0, 1.0]])
+    np.testing.assert_allclose(got, normalize(exact), rtol=1e-3)  # 1e-320: 3 digits
+    np.testing.assert_allclose(got[0, :2], normalize(exact)[0, :2], rtol=1e-15)
