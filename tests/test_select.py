@@ -306,6 +306,13 @@ def test_help_documents_the_header_rule_and_new_flags():
     assert "ambiguous" in text and "0s and 1s" in text
 
 
+def fresh_python(code):
+    """What ``code`` prints in a new interpreter (nothing of skactive loaded)."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
 def test_cli_module_imports_nothing_heavy():
     # The console script imports skactive.cli before main() can catch a Ctrl-C:
     # numpy, scipy, scikit-learn and the samplers load inside main().
@@ -314,9 +321,7 @@ def test_cli_module_imports_nothing_heavy():
         "print(sorted(m for m in ('numpy', 'scipy', 'sklearn', 'skactive.base') "
         "if m in sys.modules))"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "[]"
+    assert fresh_python(code) == "[]"
 
 
 def test_ctrl_c_during_the_imports_of_main_is_one_line(features, monkeypatch, capsys):
@@ -346,6 +351,4 @@ def test_public_names_and_subpackages_load_on_first_use():
         "assert set(skactive.__all__) <= set(dir(skactive)); "
         "print('ok')"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "ok"
+    assert fresh_python(code) == "ok"
