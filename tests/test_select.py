@@ -352,3 +352,16 @@ def test_public_names_and_subpackages_load_on_first_use():
         "print('ok')"
     )
     assert fresh_python(code) == "ok"
+
+
+def test_lazy_names_are_the_samplers_own():
+    # skactive/__init__.py names, without importing them, what skactive.samplers
+    # exports: every lazy name resolves to that object.
+    import skactive
+    import skactive.samplers
+
+    for name in skactive.__all__:
+        if name in ("__version__", "BaseSampler"):
+            continue
+        assert name in skactive.samplers.__all__, name
+        assert getattr(skactive, name) is getattr(skactive.samplers, name)
